@@ -1,0 +1,23 @@
+//! The algorithms of redis-wtopk, with no Redis in sight: event-time top-K over several
+//! sliding windows at once. A [`Tracker`] takes batches of events `(timestamp, item, count)`,
+//! keeps one ring of time buckets per window plus a running aggregate per window, and answers
+//! top-K and count queries at any clock value without mutating itself. The module crate only
+//! parses arguments, calls one function here and writes the reply; a Rust client can use this
+//! crate directly (for example to decode and merge shard summaries).
+
+pub mod config;
+pub mod duration;
+pub mod encoding;
+pub mod error;
+pub mod event;
+pub mod intern;
+pub mod limits;
+pub mod parse;
+pub mod tally;
+pub mod tracker;
+pub mod window;
+
+pub use config::{ClockMode, TrackerConfig, WindowSpec};
+pub use error::CoreError;
+pub use event::{Event, IngestOutcome};
+pub use tracker::{QueryWindow, Tracker};

@@ -1,0 +1,128 @@
+//! Parsers for the tokens of the command contract: timestamps, increments, items, k and
+//! window names. They work on raw argument bytes, never panic, and return an error sentence
+//! that names the bad token, so they can be fuzzed and reused by any front end.
+
+use crate::duration::parse_duration;
+use crate::error::{CoreError, CoreResult};
+use crate::limits::{MAX_INCREMENT, MAX_ITEM_LEN, MAX_TIMESTAMP};
+
+/// Shows a client's token in an error message: lossy UTF-8, cut to 64 characters.
+pub fn shown(token: &[u8]) -> String {
+    let text = String::from_utf8_lossy(token);
+    if text.chars().count() > 64 {
+        format!("{}...", text.chars().take(64).collect::<String>())
+    } else {
+        text.into_owned()
+    }
+}
+
+/// A plain unsigned decimal integer (no sign, no spaces), if it fits a u64.
+pub fn parse_u64(token: &[u8]) -> Option<u64> {
+    if token.is_empty() || token.len() > 20 || !token.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(token).ok()?.parse().ok()
+}
+
+/// A timestamp: integer ms from 0 to the end of year 9999, or `*` for `now`.
+pub fn parse_timestamp(token: &[u8], now: i64) -> CoreResult<i64> {
+    if token == b"*" {
+        return Ok(now);
+    }
+    parse_u64(token)
+        .and_then(|ts| i64::try_from(ts).ok())
+        .filter(|ts| *ts <= MAX_TIMESTAMP)
+        .ok_or_else(|| {
+            CoreError::new(format!(
+                "invalid timestamp '{}' (integer ms since the epoch from 0 to {MAX_TIMESTAMP}, or *)",
+                shown(token)
+            ))
+        })
+}
+
+/// An increment: an integer from 1 to 2^32-1.
+pub fn parse_increment(token: &[u8]) -> CoreResult<u64> {
+    parse_u64(token)
+        .filter(|n| (1..=MAX_INCREMENT).contains(n))
+        .ok_or_else(|| {
+            CoreError::new(format!(
+                "invalid increment '{}' (an integer from 1 to {MAX_INCREMENT})",
+                shown(token)
+            ))
+        })
+}
+
+/// An item: 1 to 4096 bytes.
+pub fn check_item(token: &[u8]) -> CoreResult<&[u8]> {
+    if token.is_empty() || token.len() > MAX_ITEM_LEN {
+        return Err(CoreError::new(format!(
+            "invalid item of {} bytes (items are 1 to {MAX_ITEM_LEN} bytes)",
+            token.len()
+        )));
+    }
+    Ok(token)
+}
+
+/// A count of results `k` (range-checked against the tracker's K by the tracker).
+pub fn parse_k(token: &[u8]) -> CoreResult<usize> {
+    parse_u64(token)
+        .and_then(|k| usize::try_from(k).ok())
+        .ok_or_else(|| CoreError::new(format!("invalid k '{}' (a positive integer)", shown(token))))
+}
+
+/// A window name: `all` (returns `None`) or a duration in ms.
+pub fn parse_window(token: &[u8]) -> CoreResult<Option<u64>> {
+    if token.eq_ignore_ascii_case(b"all") {
+        return Ok(None);
+    }
+    parse_duration(token).map(Some).map_err(|_| {
+        CoreError::new(format!(
+            "invalid window '{}' (a duration such as 5m, 1h, 24h, or all)",
+            shown(token)
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_timestamp(b"*", 42), Ok(42));
+        assert_eq!(parse_timestamp(b"0", 42), Ok(0));
+        assert_eq!(parse_timestamp(b"253402300799999", 0), Ok(MAX_TIMESTAMP));
+        for bad in [
+            &b"253402300800000"[..],
+            b"-1",
+            b"1.5",
+            b"",
+            b"+3",
+            b"99999999999999999999999",
+        ] {
+            assert!(parse_timestamp(bad, 0).is_err());
+        }
+    }
+
+    #[test]
+    fn increments_items_and_k() {
+        assert_eq!(parse_increment(b"4294967295"), Ok(4_294_967_295));
+        for bad in [&b"0"[..], b"-1", b"4294967296", b"x"] {
+            assert!(parse_increment(bad).is_err());
+        }
+        assert!(check_item(&[b'x'; 4096]).is_ok());
+        assert!(check_item(&[b'x'; 4097]).is_err());
+        assert!(check_item(b"").is_err());
+        assert_eq!(parse_k(b"10"), Ok(10));
+        assert!(parse_k(b"-1").is_err());
+    }
+
+    #[test]
+    fn windows_and_error_text() {
+        assert_eq!(parse_window(b"ALL"), Ok(None));
+        assert_eq!(parse_window(b"60m"), Ok(Some(3_600_000)));
+        let message = parse_window(b"soon").unwrap_err().0;
+        assert!(message.contains("soon"));
+        assert_eq!(shown(&[b'a'; 100]).len(), 67);
+    }
+}

@@ -1,0 +1,151 @@
+//! A sliding window "the last W ms": a ring of buckets of width g (at most W/60) and a
+//! running tally of the whole ring. At clock T it counts every bucket whose last millisecond
+//! is after `T - W`, so every event with `T - W < ts <= T` and none older than `T - W - g`.
+//! Queries at a later clock, or for a shorter span, subtract the buckets that fall out
+//! instead of mutating, so reads never change the stored state.
+
+use crate::config::WindowSpec;
+use crate::intern::{Interner, ItemId};
+use crate::tally::{select_top, Deltas, Tally};
+use crate::window::ring::BucketRing;
+use crate::window::Verdict;
+
+/// One sliding window's state.
+#[derive(Debug, Clone)]
+pub struct SlidingWindow {
+    spec: WindowSpec,
+    width: i64,
+    ring: BucketRing,
+    tally: Tally,
+}
+
+impl SlidingWindow {
+    pub fn new(spec: WindowSpec, top_capacity: usize) -> Self {
+        SlidingWindow {
+            spec,
+            width: spec.bucket_width().max(1) as i64,
+            ring: BucketRing::default(),
+            tally: Tally::new(top_capacity),
+        }
+    }
+
+    pub fn spec(&self) -> &WindowSpec {
+        &self.spec
+    }
+
+    pub fn ring(&self) -> &BucketRing {
+        &self.ring
+    }
+
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    /// The absolute index of a timestamp's bucket.
+    pub fn bucket_of(&self, ts: i64) -> i64 {
+        ts.div_euclid(self.width)
+    }
+
+    /// The oldest bucket a span of `span` ms still covers at clock `t`: the one holding
+    /// `t - span + 1`.
+    fn first_covered(&self, span: u64, t: i64) -> i64 {
+        let oldest_ts = t.saturating_sub(span as i64).saturating_add(1).max(0);
+        self.bucket_of(oldest_ts)
+    }
+
+    pub fn judge(&self, ts: i64, t: i64) -> Verdict {
+        let length = self.spec.length as i64;
+        if ts <= t.saturating_sub(length) {
+            Verdict::Outside
+        } else if ts < t.saturating_sub(self.spec.lateness as i64) {
+            Verdict::Late
+        } else {
+            Verdict::Counted
+        }
+    }
+
+    /// Expires every bucket that clock `t` pushes out of the window.
+    pub fn slide_to(&mut self, t: i64, interner: &mut Interner) {
+        let cut = self.first_covered(self.spec.length, t);
+        if cut <= self.ring.first() {
+            return;
+        }
+        let tally = &mut self.tally;
+        self.ring.expire_before(cut, |bucket| {
+            for (id, amount) in bucket {
+                if tally.subtract(id, amount) {
+                    interner.release(id);
+                }
+            }
+        });
+        tally.refresh();
+    }
+
+    /// Counts an event judged `Counted`. Returns true if the item is new to the window.
+    pub fn add(&mut self, ts: i64, id: ItemId, amount: u64) -> bool {
+        self.ring.add(self.bucket_of(ts), id, amount);
+        self.tally.add(id, amount)
+    }
+
+    /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`.
+    pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
+        let cut = self.first_covered(span, t);
+        let (dropped, kept): (usize, usize) = self.ring.iter().fold((0, 0), |(d, k), (i, b)| {
+            if i < cut {
+                (d + b.len(), k)
+            } else {
+                (d, k + b.len())
+            }
+        });
+        if kept < dropped {
+            let mut sums = Deltas::default();
+            for (_, bucket) in self.ring.iter().filter(|(i, _)| *i >= cut) {
+                for (&id, &amount) in bucket {
+                    *sums.entry(id).or_insert(0) += amount;
+                }
+            }
+            return select_top(interner, sums.into_iter().collect(), k);
+        }
+        self.tally.top_k(interner, k, &self.deltas_before(cut))
+    }
+
+    /// Count of `id` in the last `span` ms at clock `t`.
+    pub fn count(&self, id: ItemId, span: u64, t: i64) -> u64 {
+        let cut = self.first_covered(span, t);
+        let dropped: u64 = self
+            .ring
+            .iter()
+            .take_while(|(i, _)| *i < cut)
+            .filter_map(|(_, bucket)| bucket.get(&id))
+            .sum();
+        self.tally.count(id).saturating_sub(dropped)
+    }
+
+    /// Per-item sums of the buckets older than `cut`.
+    fn deltas_before(&self, cut: i64) -> Deltas {
+        let mut deltas = Deltas::default();
+        for (_, bucket) in self.ring.iter().take_while(|(i, _)| *i < cut) {
+            for (&id, &amount) in bucket {
+                *deltas.entry(id).or_insert(0) += amount;
+            }
+        }
+        deltas
+    }
+
+    /// Restores a window from its encoded ring, rebuilding the tally. Returns the items it
+    /// holds so the caller can retain them.
+    pub fn from_ring(spec: WindowSpec, top_capacity: usize, ring: BucketRing) -> Self {
+        let mut window = SlidingWindow::new(spec, top_capacity);
+        for (_, bucket) in ring.iter() {
+            for (&id, &amount) in bucket {
+                window.tally.add(id, amount);
+            }
+        }
+        window.ring = ring;
+        window
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.ring.heap_bytes() + self.tally.heap_bytes()
+    }
+}

@@ -1,0 +1,33 @@
+//! `TOPK.ADVANCE key timestamp`: moves the clock forward as if time had passed; replies T.
+//! Replicated as `ADVANCE key T` with the resulting T, so replicas need no clock of their own.
+
+use redis_module::{Context, RedisResult, RedisString, RedisValue};
+use wtopk_core::parse::parse_timestamp;
+
+use crate::args::wrong_arity;
+use crate::clock::write_now;
+use crate::commands::command_name;
+use crate::errors::from_core;
+use crate::keys::{with_tracker_mut, IfMissing};
+use crate::notify::notify;
+
+pub fn advance(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
+    let [_, key, timestamp] = args.as_slice() else {
+        return Err(wrong_arity(&command_name("ADVANCE")));
+    };
+    let now = write_now(ctx);
+    let to = parse_timestamp(timestamp.as_slice(), now).map_err(from_core)?;
+    let (before, after) = with_tracker_mut(ctx, key, IfMissing::Fail, |tracker| {
+        let before = tracker.stored_clock();
+        Ok((before, tracker.advance(to, now)))
+    })?;
+    let after_text = after.to_string();
+    ctx.replicate(
+        &command_name("ADVANCE"),
+        &[key.as_slice(), after_text.as_bytes()][..],
+    );
+    if after > before {
+        notify(ctx, "advance", key);
+    }
+    Ok(RedisValue::Integer(after))
+}

@@ -1,0 +1,92 @@
+//! `TOPK.CREATE key [WINDOW duration [LATENESS duration]]... [K k] [MODE EXACT|APPROX]
+//! [CLOCK SERVER|EVENT] [FUTURE duration] ...`: parses the options into a configuration,
+//! which the core validates, and stores an empty tracker.
+
+use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
+use wtopk_core::duration::parse_duration;
+use wtopk_core::parse::{parse_k, parse_window, shown};
+use wtopk_core::{ClockMode, Tracker, TrackerConfig, WindowSpec};
+
+use crate::args::{wrong_arity, Args};
+use crate::commands::command_name;
+use crate::errors::{err, from_core};
+use crate::keys::create as store_new;
+
+pub fn create(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
+    if args.len() < 2 {
+        return Err(wrong_arity(&command_name("CREATE")));
+    }
+    let config = parse_options(Args::new(&args[2..]))?;
+    let tracker = Tracker::new(config).map_err(from_core)?;
+    store_new(ctx, &args[1], tracker)?;
+    ctx.replicate_verbatim();
+    Ok(RedisValue::SimpleStringStatic("OK"))
+}
+
+fn duration_arg(args: &mut Args<'_>, option: &str) -> Result<u64, RedisError> {
+    let token = args.next_bytes(&format!("duration after {option}"))?;
+    parse_duration(token).map_err(|e| err(format!("{option}: {e}")))
+}
+
+/// Parses the CREATE options; anything not given keeps its default.
+fn parse_options(mut args: Args<'_>) -> Result<TrackerConfig, RedisError> {
+    let mut config = TrackerConfig::default();
+    let mut windows: Vec<WindowSpec> = Vec::new();
+    while !args.is_done() {
+        let option = args.next_bytes("option")?;
+        match option.to_ascii_uppercase().as_slice() {
+            b"WINDOW" => {
+                let token = args.next_bytes("duration after WINDOW")?;
+                let mut spec = match parse_window(token).map_err(from_core)? {
+                    None => WindowSpec::all_time(),
+                    Some(length) => WindowSpec::sliding(length),
+                };
+                if args.eat_keyword("LATENESS") {
+                    if spec.is_all_time() {
+                        return Err(err("WINDOW all takes no LATENESS (it is never late)"));
+                    }
+                    spec.lateness = duration_arg(&mut args, "LATENESS")?;
+                }
+                windows.push(spec);
+            }
+            b"K" => config.k = parse_k(args.next_bytes("number after K")?).map_err(from_core)?,
+            b"MODE" => {
+                let mode = args.next_bytes("EXACT or APPROX after MODE")?;
+                if mode.eq_ignore_ascii_case(b"APPROX") {
+                    return Err(err("MODE APPROX is not available in this version yet"));
+                }
+                if !mode.eq_ignore_ascii_case(b"EXACT") {
+                    return Err(err(format!(
+                        "unknown MODE '{}' (EXACT or APPROX)",
+                        shown(mode)
+                    )));
+                }
+            }
+            b"CLOCK" => {
+                let clock = args.next_bytes("SERVER or EVENT after CLOCK")?;
+                config.clock = if clock.eq_ignore_ascii_case(b"SERVER") {
+                    ClockMode::Server
+                } else if clock.eq_ignore_ascii_case(b"EVENT") {
+                    ClockMode::Event
+                } else {
+                    return Err(err(format!(
+                        "unknown CLOCK '{}' (SERVER or EVENT)",
+                        shown(clock)
+                    )));
+                };
+            }
+            b"FUTURE" => config.future = duration_arg(&mut args, "FUTURE")?,
+            b"DAILY" | b"NODAILY" | b"DEDUPE" | b"CAPACITY" => {
+                return Err(err(format!(
+                    "{} is not available in this version yet",
+                    shown(option).to_ascii_uppercase()
+                )));
+            }
+            _ => return Err(err(format!("unknown option '{}'", shown(option)))),
+        }
+    }
+    if !windows.is_empty() {
+        config.windows = windows;
+    }
+    Ok(config)
+}

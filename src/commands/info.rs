@@ -1,0 +1,79 @@
+//! `TOPK.INFO key`: configuration, clock and counters as a flat field/value array.
+
+use redis_module::{Context, RedisResult, RedisString, RedisValue};
+use wtopk_core::ClockMode;
+
+use crate::args::wrong_arity;
+use crate::clock::server_now;
+use crate::commands::command_name;
+use crate::keys::with_tracker;
+
+fn int(n: impl TryInto<i64>) -> RedisValue {
+    RedisValue::Integer(n.try_into().unwrap_or(i64::MAX))
+}
+
+fn text(s: &str) -> RedisValue {
+    RedisValue::BulkString(s.to_string())
+}
+
+pub fn info(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
+    let [_, key] = args.as_slice() else {
+        return Err(wrong_arity(&command_name("INFO")));
+    };
+    with_tracker(ctx, key, |tracker| {
+        let config = tracker.config();
+        let stats = tracker.stats();
+        let windows = tracker
+            .window_info()
+            .into_iter()
+            .map(|w| {
+                RedisValue::Array(vec![
+                    text("name"),
+                    text(&w.name),
+                    text("length"),
+                    int(w.length),
+                    text("bucket"),
+                    int(w.bucket),
+                    text("lateness"),
+                    int(w.lateness),
+                ])
+            })
+            .collect();
+        let clock = match config.clock {
+            ClockMode::Server => "server",
+            ClockMode::Event => "event",
+        };
+        Ok(RedisValue::Array(vec![
+            text("mode"),
+            text("exact"),
+            text("k"),
+            int(config.k),
+            text("clock"),
+            text(clock),
+            text("T"),
+            int(tracker.clock_at(server_now())),
+            text("windows"),
+            RedisValue::Array(windows),
+            text("daily"),
+            RedisValue::Null,
+            text("future"),
+            int(config.future),
+            text("dedupe"),
+            int(0),
+            text("distinct_items"),
+            int(tracker.distinct_items()),
+            text("events_accepted"),
+            int(stats.accepted),
+            text("events_duplicate"),
+            int(stats.duplicate),
+            text("events_late"),
+            int(stats.late),
+            text("events_future"),
+            int(stats.future),
+            text("events_dropped"),
+            int(stats.dropped),
+            text("memory_bytes"),
+            int(tracker.heap_bytes()),
+        ]))
+    })
+}

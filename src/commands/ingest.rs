@@ -1,0 +1,21 @@
+//! `TOPK.INGEST key ts item count id [ts item count id ...]`: event-time ingestion in
+//! batches; replies `[accepted, duplicates, dropped]`.
+
+use redis_module::{Context, RedisResult, RedisString};
+
+use crate::args::wrong_arity;
+use crate::clock::write_now;
+use crate::commands::command_name;
+use crate::commands::events::{outcome_reply, parse_tuples, write_events};
+
+pub fn ingest(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
+    let [_, key, tuples @ ..] = args.as_slice() else {
+        return Err(wrong_arity(&command_name("INGEST")));
+    };
+    if tuples.is_empty() || tuples.len() % 4 != 0 {
+        return Err(wrong_arity(&command_name("INGEST")));
+    }
+    let now = write_now(ctx);
+    let events = parse_tuples(tuples, now)?;
+    write_events(ctx, key, &events, now).map(|outcome| outcome_reply(&outcome))
+}

@@ -1,0 +1,12 @@
+//! Keyspace notifications of the module class (`d`), named after the command family:
+//! `topk.add`, or `<prefix>.add` in lower case under `PREFIX`.
+
+use redis_module::{Context, NotifyEvent, RedisString};
+
+use crate::commands::prefix;
+
+/// Publishes `<prefix>.<event>` for `key`.
+pub fn notify(ctx: &Context, event: &str, key: &RedisString) {
+    let name = format!("{}.{event}", prefix().to_ascii_lowercase());
+    ctx.notify_keyspace_event(NotifyEvent::MODULE, &name, key);
+}
