@@ -7,8 +7,8 @@
 //! (bucket expiry) only lower counts, so the invariant survives them; the answer is certified
 //! when the k-th best candidate is strictly above `outside_bound`, and otherwise computed by a
 //! full scan (and the cache rebuilt at the next write with [`Tally::refresh`]). Queries can
-//! subtract a set of per-item deltas (buckets that expired since the last write, or that lie
-//! outside a shorter query window) without mutating anything.
+//! subtract per-item amounts (buckets that expired since the last write, or that lie outside
+//! a shorter query window) without mutating anything.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -18,9 +18,6 @@ use ahash::RandomState;
 use crate::intern::{Interner, ItemId};
 
 const NOT_IN_TOP: u32 = u32::MAX;
-
-/// Per-item amounts to subtract from a tally at query time.
-pub type Deltas = HashMap<ItemId, u64, RandomState>;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -44,7 +41,8 @@ pub fn rank(interner: &Interner, a: &(ItemId, u64), b: &(ItemId, u64)) -> Orderi
         .then_with(|| interner.bytes(a.0).cmp(interner.bytes(b.0)))
 }
 
-/// The best `k` of `pairs` in rank order.
+/// The best `k` of `pairs` in rank order. Counts are selected first with integer compares;
+/// item bytes are only compared among the survivors.
 pub fn select_top(
     interner: &Interner,
     mut pairs: Vec<(ItemId, u64)>,
@@ -54,10 +52,11 @@ pub fn select_top(
         return Vec::new();
     }
     if pairs.len() > k {
-        pairs.select_nth_unstable_by(k - 1, |a, b| rank(interner, a, b));
-        pairs.truncate(k);
+        let (_, &mut (_, kth), _) = pairs.select_nth_unstable_by(k - 1, |a, b| b.1.cmp(&a.1));
+        pairs.retain(|&(_, count)| count >= kth);
     }
     pairs.sort_unstable_by(|a, b| rank(interner, a, b));
+    pairs.truncate(k);
     pairs
 }
 
@@ -155,14 +154,19 @@ impl Tally {
         }
     }
 
-    /// The best `k` items after subtracting `minus`, in rank order.
-    pub fn top_k(&self, interner: &Interner, k: usize, minus: &Deltas) -> Vec<(ItemId, u64)> {
-        let effective =
-            |id: ItemId, count: u64| count.saturating_sub(minus.get(&id).copied().unwrap_or(0));
+    /// The best `k` items after subtracting `minus(item)` from each count, in rank order,
+    /// from the candidate cache when its answer is certified (every item outside the cache
+    /// has at most `outside_bound`, and subtracting only lowers counts); `None` otherwise.
+    pub fn cached_top_k(
+        &self,
+        interner: &Interner,
+        k: usize,
+        minus: impl Fn(ItemId) -> u64,
+    ) -> Option<Vec<(ItemId, u64)>> {
         let candidates: Vec<(ItemId, u64)> = self
             .top
             .iter()
-            .map(|&id| (id, effective(id, self.count(id))))
+            .map(|&id| (id, self.count(id).saturating_sub(minus(id))))
             .filter(|&(_, count)| count > 0)
             .collect();
         let best = select_top(interner, candidates, k);
@@ -171,13 +175,24 @@ impl Tally {
             Some(&(_, kth)) if best.len() == k => kth > self.outside_bound,
             _ => !has_outsiders,
         };
-        if certified {
+        certified.then_some(best)
+    }
+
+    /// The best `k` items after subtracting `minus(item)`: from the cache when certified,
+    /// else by a scan of every item.
+    pub fn top_k(
+        &self,
+        interner: &Interner,
+        k: usize,
+        minus: impl Fn(ItemId) -> u64,
+    ) -> Vec<(ItemId, u64)> {
+        if let Some(best) = self.cached_top_k(interner, k, &minus) {
             return best;
         }
         let everything = self
             .entries
             .iter()
-            .map(|(&id, e)| (id, effective(id, e.count)))
+            .map(|(&id, e)| (id, e.count.saturating_sub(minus(id))))
             .filter(|&(_, count)| count > 0)
             .collect();
         select_top(interner, everything, k)
@@ -285,7 +300,7 @@ mod tests {
                 }
                 for k in 1..=capacity {
                     let got: Vec<(Vec<u8>, u64)> = tally
-                        .top_k(&interner, k, &Deltas::default())
+                        .top_k(&interner, k, |_| 0)
                         .into_iter()
                         .map(|(id, c)| (interner.bytes(id).to_vec(), c))
                         .collect();
@@ -304,11 +319,14 @@ mod tests {
             let id = interner.intern(item);
             tally.add(id, count);
         }
-        let mut minus = Deltas::default();
-        minus.insert(interner.find(b"a").unwrap(), 5);
-        minus.insert(interner.find(b"b").unwrap(), 1);
+        let (a, b) = (interner.find(b"a").unwrap(), interner.find(b"b").unwrap());
+        let minus = |id| match id {
+            id if id == a => 5,
+            id if id == b => 1,
+            _ => 0,
+        };
         let got: Vec<(&[u8], u64)> = tally
-            .top_k(&interner, 2, &minus)
+            .top_k(&interner, 2, minus)
             .into_iter()
             .map(|(id, c)| (interner.bytes(id), c))
             .collect();

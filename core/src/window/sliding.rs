@@ -6,8 +6,12 @@
 
 use crate::config::WindowSpec;
 use crate::intern::{Interner, ItemId};
-use crate::tally::{select_top, Deltas, Tally};
-use crate::window::ring::BucketRing;
+use std::collections::HashMap;
+
+use ahash::RandomState;
+
+use crate::tally::{select_top, Tally};
+use crate::window::ring::{Bucket, BucketRing};
 use crate::window::Verdict;
 
 /// One sliding window's state.
@@ -87,18 +91,30 @@ impl SlidingWindow {
         self.tally.add(id, amount)
     }
 
-    /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`.
+    /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`. Buckets
+    /// older than the span are subtracted per candidate; when the cache cannot certify the
+    /// answer, the cheaper of merging the covered buckets or scanning every item decides.
     pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
         let cut = self.first_covered(span, t);
-        let (dropped, kept): (usize, usize) = self.ring.iter().fold((0, 0), |(d, k), (i, b)| {
-            if i < cut {
-                (d + b.len(), k)
-            } else {
-                (d, k + b.len())
-            }
-        });
-        if kept < dropped {
-            let mut sums = Deltas::default();
+        let dropped: Vec<&Bucket> = self
+            .ring
+            .iter()
+            .take_while(|(i, _)| *i < cut)
+            .map(|(_, bucket)| bucket)
+            .filter(|bucket| !bucket.is_empty())
+            .collect();
+        let minus = |id: ItemId| -> u64 { dropped.iter().filter_map(|b| b.get(&id)).sum() };
+        if let Some(best) = self.tally.cached_top_k(interner, k, minus) {
+            return best;
+        }
+        let covered_entries: usize = self
+            .ring
+            .iter()
+            .filter(|(i, _)| *i >= cut)
+            .map(|(_, b)| b.len())
+            .sum();
+        if covered_entries < self.tally.len().saturating_mul(dropped.len().max(1)) {
+            let mut sums: HashMap<ItemId, u64, RandomState> = HashMap::default();
             for (_, bucket) in self.ring.iter().filter(|(i, _)| *i >= cut) {
                 for (&id, &amount) in bucket {
                     *sums.entry(id).or_insert(0) += amount;
@@ -106,7 +122,7 @@ impl SlidingWindow {
             }
             return select_top(interner, sums.into_iter().collect(), k);
         }
-        self.tally.top_k(interner, k, &self.deltas_before(cut))
+        self.tally.top_k(interner, k, minus)
     }
 
     /// Count of `id` in the last `span` ms at clock `t`.
@@ -119,17 +135,6 @@ impl SlidingWindow {
             .filter_map(|(_, bucket)| bucket.get(&id))
             .sum();
         self.tally.count(id).saturating_sub(dropped)
-    }
-
-    /// Per-item sums of the buckets older than `cut`.
-    fn deltas_before(&self, cut: i64) -> Deltas {
-        let mut deltas = Deltas::default();
-        for (_, bucket) in self.ring.iter().take_while(|(i, _)| *i < cut) {
-            for (&id, &amount) in bucket {
-                *deltas.entry(id).or_insert(0) += amount;
-            }
-        }
-        deltas
     }
 
     /// Restores a window from its encoded ring, rebuilding the tally. Returns the items it

@@ -1,0 +1,117 @@
+//! Core benchmarks: ingest throughput with the default windows (5m, 1h, 24h), and the
+//! latency of `QUERY 24h 100` on a tracker holding 1,000,000 distinct items, at the stored
+//! clock and one minute later (when expired buckets are subtracted at read time).
+//! Run with `cargo bench -p wtopk-core`.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use wtopk_core::{ClockMode, Event, Tracker, TrackerConfig};
+
+const START: i64 = 1_700_000_000_000;
+const DAY: i64 = 86_400_000;
+
+fn zipf_like(i: u64, distinct: u64) -> u64 {
+    // A cheap skewed index: squares of a uniform variable favour small indices.
+    let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) % distinct;
+    x * x / distinct
+}
+
+fn items(distinct: u64) -> Vec<Vec<u8>> {
+    (0..distinct)
+        .map(|i| format!("product:{i:08}").into_bytes())
+        .collect()
+}
+
+fn tracker(clock: ClockMode) -> Tracker {
+    Tracker::new(TrackerConfig {
+        clock,
+        ..TrackerConfig::default()
+    })
+    .expect("default config is valid")
+}
+
+/// A server-clock tracker with every one of `distinct` items seen over the last 24 hours,
+/// plus a skewed stream on top so the top 100 are clear winners.
+fn loaded_tracker(distinct: u64) -> Tracker {
+    let names = items(distinct);
+    let mut tracker = tracker(ClockMode::Server);
+    let total = distinct * 2;
+    let step = DAY as u64 / total;
+    let events: Vec<Event<'_>> = (0..total)
+        .map(|i| {
+            let index = if i < distinct {
+                i
+            } else {
+                zipf_like(i, distinct)
+            };
+            Event {
+                ts: START + (i * step) as i64,
+                item: &names[index as usize],
+                count: 1,
+                id: None,
+            }
+        })
+        .collect();
+    for chunk in events.chunks(10_000) {
+        let now = chunk.last().map_or(START, |e| e.ts);
+        tracker.ingest(chunk, now).expect("valid events");
+    }
+    tracker
+}
+
+fn query_latency(c: &mut Criterion) {
+    let tracker = loaded_tracker(1_000_000);
+    assert!(tracker.distinct_items() >= 1_000_000);
+    let day = tracker
+        .resolve_window(Some(DAY as u64))
+        .expect("24h is configured");
+    let half_day = tracker
+        .resolve_window(Some(DAY as u64 / 2))
+        .expect("12h is derivable");
+    let t = tracker.stored_clock();
+    let mut group = c.benchmark_group("query_top100_1M_items");
+    group.bench_function("24h_at_stored_clock", |b| {
+        b.iter(|| tracker.query(day, 100, t).expect("k is valid"))
+    });
+    group.bench_function("24h_one_bucket_later", |b| {
+        b.iter(|| {
+            tracker
+                .query(day, 100, t + 30 * 60_000)
+                .expect("k is valid")
+        })
+    });
+    group.bench_function("12h_derived", |b| {
+        b.iter(|| tracker.query(half_day, 100, t).expect("k is valid"))
+    });
+    group.finish();
+}
+
+fn ingest_throughput(c: &mut Criterion) {
+    let names = items(100_000);
+    let events: Vec<Event<'_>> = (0..100_000u64)
+        .map(|i| Event {
+            ts: START + i as i64 * 10,
+            item: &names[zipf_like(i, 100_000) as usize],
+            count: 1,
+            id: None,
+        })
+        .collect();
+    let mut group = c.benchmark_group("ingest_default_windows");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.sample_size(10);
+    group.bench_function("100k_events_zipf_100k_items", |b| {
+        b.iter_batched(
+            || tracker(ClockMode::Event),
+            |mut tracker| {
+                for chunk in events.chunks(100) {
+                    tracker.ingest(chunk, 0).expect("valid events");
+                }
+                tracker
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, query_latency, ingest_throughput);
+criterion_main!(benches);
