@@ -10,3 +10,10 @@ pub fn notify(ctx: &Context, event: &str, key: &RedisString) {
     let name = format!("{}.{event}", prefix().to_ascii_lowercase());
     ctx.notify_keyspace_event(NotifyEvent::MODULE, &name, key);
 }
+
+/// Publishes `<prefix>.dayfinal` once per day the stored state just finalized.
+pub fn notify_finalized(ctx: &Context, key: &RedisString, days: usize) {
+    for _ in 0..days {
+        notify(ctx, "dayfinal", key);
+    }
+}

@@ -4,11 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::Zone;
 use crate::duration::canonical_name;
 use crate::error::{CoreError, CoreResult};
 use crate::limits::{
-    BUCKETS_PER_WINDOW, DEFAULT_FUTURE_MS, DEFAULT_K, MAX_K, MAX_WINDOWS, MAX_WINDOW_MS,
-    MIN_WINDOW_MS,
+    BUCKETS_PER_WINDOW, DEFAULT_DAILY_LATENESS_MS, DEFAULT_DAYS, DEFAULT_FUTURE_MS, DEFAULT_K,
+    MAX_DAYS, MAX_K, MAX_WINDOWS, MAX_WINDOW_MS, MIN_WINDOW_MS,
 };
 
 /// Where the tracker's clock T comes from (SPEC.md "Clock T").
@@ -68,6 +69,28 @@ impl WindowSpec {
     }
 }
 
+/// The daily rollup's settings (`DAILY days [TZ zone] [LATENESS duration]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailySpec {
+    /// The zone as the user spelled it: an IANA name or a fixed offset `+HH:MM`.
+    pub zone: String,
+    /// Calendar days kept before today.
+    pub days: u32,
+    /// A day is final once the clock passes its end plus this many ms.
+    pub lateness: u64,
+}
+
+impl Default for DailySpec {
+    /// UTC, 7 days, 10 minutes of lateness.
+    fn default() -> Self {
+        DailySpec {
+            zone: "UTC".to_string(),
+            days: DEFAULT_DAYS,
+            lateness: DEFAULT_DAILY_LATENESS_MS,
+        }
+    }
+}
+
 /// Everything fixed at `TOPK.CREATE`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrackerConfig {
@@ -77,10 +100,15 @@ pub struct TrackerConfig {
     pub clock: ClockMode,
     /// Under `CLOCK SERVER`, events more than this many ms ahead of the server are rejected.
     pub future: u64,
+    /// The daily rollup, or `None` for `NODAILY`.
+    pub daily: Option<DailySpec>,
+    /// The dedupe horizon in ms; 0 when dedupe is off.
+    pub dedupe: u64,
 }
 
 impl Default for TrackerConfig {
-    /// Windows 5m, 1h, 24h; K 100; server clock; future bound 1m.
+    /// Windows 5m, 1h, 24h; K 100; server clock; future bound 1m; daily UTC 7 days; no
+    /// dedupe.
     fn default() -> Self {
         TrackerConfig {
             windows: [300_000, 3_600_000, 86_400_000]
@@ -90,6 +118,8 @@ impl Default for TrackerConfig {
             k: DEFAULT_K,
             clock: ClockMode::Server,
             future: DEFAULT_FUTURE_MS,
+            daily: Some(DailySpec::default()),
+            dedupe: 0,
         }
     }
 }
@@ -134,6 +164,25 @@ impl TrackerConfig {
         }
         if self.future > MAX_WINDOW_MS {
             return Err(CoreError::new("FUTURE is out of range (at most 90d)"));
+        }
+        if self.dedupe > MAX_WINDOW_MS {
+            return Err(CoreError::new(
+                "DEDUPE horizon is out of range (at most 90d)",
+            ));
+        }
+        if let Some(daily) = &self.daily {
+            Zone::parse(&daily.zone).map_err(CoreError::new)?;
+            if daily.days > MAX_DAYS {
+                return Err(CoreError::new(format!(
+                    "DAILY days must be from 0 to {MAX_DAYS}, got {}",
+                    daily.days
+                )));
+            }
+            if daily.lateness > MAX_WINDOW_MS {
+                return Err(CoreError::new(
+                    "DAILY LATENESS is out of range (at most 90d)",
+                ));
+            }
         }
         Ok(())
     }
@@ -185,6 +234,17 @@ mod tests {
                 .validate()
                 .is_err()
         );
+        let daily = |zone: &str, days| TrackerConfig {
+            daily: Some(DailySpec {
+                zone: zone.to_string(),
+                days,
+                lateness: 600_000,
+            }),
+            ..TrackerConfig::default()
+        };
+        assert!(daily("Europe/Berlin", MAX_DAYS).validate().is_ok());
+        assert!(daily("Mars/Olympus", 7).validate().is_err());
+        assert!(daily("UTC", MAX_DAYS + 1).validate().is_err());
         for k in [0, MAX_K + 1] {
             let config = TrackerConfig {
                 k,

@@ -2,15 +2,19 @@
 //! bytes. The body is postcard behind a magic and a version byte; decoding validates every
 //! field and allocates nothing from a length it has not checked against the input.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::Day;
 use crate::config::TrackerConfig;
+use crate::daily::DailyRollup;
+use crate::dedupe::{Dedupe, MAX_REMEMBERED_IDS};
 use crate::error::{CoreError, CoreResult};
 use crate::intern::{Interner, ItemId};
 use crate::limits::{MAX_COUNT, MAX_ITEM_LEN, MAX_TIMESTAMP};
-use crate::tracker::{Stats, Tracker};
+use crate::tally::Tally;
+use crate::tracker::{Stats, Tracker, TrackerParts};
 use crate::window::ring::{Bucket, BucketRing};
 use crate::window::{SlidingWindow, Window};
 
@@ -25,6 +29,20 @@ struct TrackerV1 {
     stats: Stats,
     items: Vec<Vec<u8>>,
     windows: Vec<WindowV1>,
+    daily: Option<DailyV1>,
+    dedupe: Option<DedupeV1>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DailyV1 {
+    final_through: Option<i32>,
+    days: Vec<(i32, Vec<(ItemId, u64)>)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DedupeV1 {
+    forgotten: u64,
+    ids: Vec<(Vec<u8>, i64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -68,12 +86,25 @@ pub fn encode(tracker: &Tracker) -> Vec<u8> {
             },
         })
         .collect();
+    let daily = tracker.daily().map(|rollup| DailyV1 {
+        final_through: rollup.final_through().map(|day| day.0),
+        days: rollup
+            .stored_days()
+            .map(|(day, tally)| (day.0, renumber(&mut tally.iter())))
+            .collect(),
+    });
+    let dedupe = tracker.dedupe().map(|dedupe| DedupeV1 {
+        forgotten: dedupe.forgotten(),
+        ids: dedupe.iter().map(|(id, ts)| (id.to_vec(), ts)).collect(),
+    });
     let body = TrackerV1 {
         config: tracker.config().clone(),
         clock: tracker.stored_clock(),
         stats: *tracker.stats(),
         items,
         windows,
+        daily,
+        dedupe,
     };
     let mut out = Vec::from(&MAGIC[..]);
     out.push(ENCODING_VERSION);
@@ -158,7 +189,7 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
                 Window::Sliding(SlidingWindow::from_ring(*spec, v1.config.k, ring))
             }
             (true, WindowV1::AllTime { counts }) => {
-                let mut tally = crate::tally::Tally::new(v1.config.k);
+                let mut tally = Tally::new(v1.config.k);
                 for pair in counts {
                     let (id, count) = check_pair(pair)?;
                     if tally.count(id) > 0 {
@@ -178,12 +209,83 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
         }
         windows.push(window);
     }
+    let daily = decode_daily(&v1, &check_pair, &mut interner)?;
+    let dedupe = decode_dedupe(&v1)?;
     for &id in &ids {
         interner.release_if_unused(id);
     }
-    Ok(Tracker::from_parts(
-        v1.config, v1.clock, interner, windows, v1.stats,
-    ))
+    Ok(Tracker::from_parts(TrackerParts {
+        config: v1.config,
+        clock: v1.clock,
+        interner,
+        windows,
+        daily,
+        dedupe,
+        stats: v1.stats,
+    }))
+}
+
+/// Maps an encoded `(dense id, count)` to the interned id, refusing bad ids and counts.
+type PairCheck<'a> = dyn Fn(&(ItemId, u64)) -> CoreResult<(ItemId, u64)> + 'a;
+
+fn decode_daily(
+    v1: &TrackerV1,
+    check_pair: &PairCheck<'_>,
+    interner: &mut Interner,
+) -> CoreResult<Option<DailyRollup>> {
+    let empty = Tracker::empty_daily(&v1.config).map_err(|e| corrupt(&e.0))?;
+    match (empty, &v1.daily) {
+        (None, None) => Ok(None),
+        (Some(rollup), Some(encoded)) => {
+            let mut days = BTreeMap::new();
+            for (day, pairs) in &encoded.days {
+                let mut tally = Tally::new(v1.config.k);
+                for pair in pairs {
+                    let (id, count) = check_pair(pair)?;
+                    if tally.count(id) > 0 {
+                        return Err(corrupt("item stored twice in a day"));
+                    }
+                    tally.add(id, count);
+                }
+                if tally.total() > MAX_COUNT {
+                    return Err(corrupt("day total out of range"));
+                }
+                for (id, _) in tally.iter() {
+                    interner.retain(id);
+                }
+                if days.insert(Day(*day), tally).is_some() {
+                    return Err(corrupt("day stored twice"));
+                }
+            }
+            Ok(Some(rollup.restore(encoded.final_through.map(Day), days)))
+        }
+        _ => Err(corrupt("daily rollup differs from the configuration")),
+    }
+}
+
+fn decode_dedupe(v1: &TrackerV1) -> CoreResult<Option<Dedupe>> {
+    match (v1.config.dedupe, &v1.dedupe) {
+        (0, None) => Ok(None),
+        (horizon, Some(encoded)) if horizon > 0 => {
+            if encoded.ids.len() > MAX_REMEMBERED_IDS {
+                return Err(corrupt("too many dedupe ids"));
+            }
+            let mut ids = Vec::with_capacity(encoded.ids.len());
+            for (id, ts) in &encoded.ids {
+                if id.is_empty() || id.len() > MAX_ITEM_LEN || !(0..=MAX_TIMESTAMP).contains(ts) {
+                    return Err(corrupt("dedupe id out of range"));
+                }
+                ids.push((id.clone(), *ts));
+            }
+            Ok(Some(Dedupe::restore(
+                horizon,
+                encoded.forgotten,
+                ids,
+                v1.clock,
+            )))
+        }
+        _ => Err(corrupt("dedupe state differs from the configuration")),
+    }
 }
 
 /// A bucket's absolute index and its `(item bytes, count)` pairs sorted by bytes.

@@ -5,7 +5,10 @@
 //! parses arguments, calls one function here and writes the reply; a Rust client can use this
 //! crate directly (for example to decode and merge shard summaries).
 
+pub mod calendar;
 pub mod config;
+pub mod daily;
+pub mod dedupe;
 pub mod duration;
 pub mod encoding;
 pub mod error;
@@ -17,7 +20,7 @@ pub mod tally;
 pub mod tracker;
 pub mod window;
 
-pub use config::{ClockMode, TrackerConfig, WindowSpec};
+pub use config::{ClockMode, DailySpec, TrackerConfig, WindowSpec};
 pub use error::CoreError;
 pub use event::{Event, IngestOutcome};
-pub use tracker::{QueryWindow, Tracker};
+pub use tracker::{DayRef, QueryWindow, Tracker};

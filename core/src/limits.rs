@@ -22,3 +22,8 @@ pub const MAX_K: usize = 100_000;
 pub const BUCKETS_PER_WINDOW: u64 = 60;
 /// Default future bound under `CLOCK SERVER`: one minute.
 pub const DEFAULT_FUTURE_MS: u64 = 60_000;
+/// Default and largest number of calendar days kept before today.
+pub const DEFAULT_DAYS: u32 = 7;
+pub const MAX_DAYS: u32 = 3660;
+/// Default lateness of the daily rollup: ten minutes.
+pub const DEFAULT_DAILY_LATENESS_MS: u64 = 600_000;

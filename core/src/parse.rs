@@ -2,9 +2,11 @@
 //! window names. They work on raw argument bytes, never panic, and return an error sentence
 //! that names the bad token, so they can be fuzzed and reused by any front end.
 
+use crate::calendar::Day;
 use crate::duration::parse_duration;
 use crate::error::{CoreError, CoreResult};
 use crate::limits::{MAX_INCREMENT, MAX_ITEM_LEN, MAX_TIMESTAMP};
+use crate::tracker::DayRef;
 
 /// Shows a client's token in an error message: lossy UTF-8, cut to 64 characters.
 pub fn shown(token: &[u8]) -> String {
@@ -83,6 +85,33 @@ pub fn parse_window(token: &[u8]) -> CoreResult<Option<u64>> {
     })
 }
 
+/// A day: `YYYY-MM-DD`, `today`, `yesterday` (any case) or `-N` (N days before today).
+pub fn parse_day(token: &[u8]) -> CoreResult<DayRef> {
+    if token.eq_ignore_ascii_case(b"today") {
+        return Ok(DayRef::DaysAgo(0));
+    }
+    if token.eq_ignore_ascii_case(b"yesterday") {
+        return Ok(DayRef::DaysAgo(1));
+    }
+    let relative = token
+        .strip_prefix(b"-")
+        .and_then(parse_u64)
+        .and_then(|n| u32::try_from(n).ok());
+    if let Some(n) = relative {
+        return Ok(DayRef::DaysAgo(n));
+    }
+    std::str::from_utf8(token)
+        .ok()
+        .and_then(Day::parse_iso)
+        .map(DayRef::Date)
+        .ok_or_else(|| {
+            CoreError::new(format!(
+                "invalid day '{}' (YYYY-MM-DD, today, yesterday or -N)",
+                shown(token)
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +144,28 @@ mod tests {
         assert!(check_item(b"").is_err());
         assert_eq!(parse_k(b"10"), Ok(10));
         assert!(parse_k(b"-1").is_err());
+    }
+
+    #[test]
+    fn days() {
+        assert_eq!(parse_day(b"TODAY"), Ok(DayRef::DaysAgo(0)));
+        assert_eq!(parse_day(b"Yesterday"), Ok(DayRef::DaysAgo(1)));
+        assert_eq!(parse_day(b"-0"), Ok(DayRef::DaysAgo(0)));
+        assert_eq!(parse_day(b"-30"), Ok(DayRef::DaysAgo(30)));
+        assert_eq!(
+            parse_day(b"2026-11-22").map(|d| matches!(d, DayRef::Date(_))),
+            Ok(true)
+        );
+        for bad in [
+            &b"2026-02-30"[..],
+            b"-",
+            b"--1",
+            b"tomorrow",
+            b"-99999999999",
+            b"2026-1-2",
+        ] {
+            assert!(parse_day(bad).is_err(), "{}", shown(bad));
+        }
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! The tracker: one key's worth of state. It owns the configuration, the clock T, the
-//! interned items, one [`Window`] per configured window and the event counters. Writes
+//! interned items, one [`Window`] per configured window, the daily rollup, the dedupe memory
+//! and the event counters. Writes
 //! (`ingest`, `advance`) judge events in order against the clock as SPEC.md defines it and
 //! are all-or-nothing: everything that can fail is checked before anything is applied. Reads
 //! (`query`, `count`, `info`) take the clock value to answer at and never mutate.
 
+use crate::calendar::{Day, Zone};
 use crate::config::{ClockMode, TrackerConfig};
+use crate::daily::{DailyRollup, DayStatus};
+use crate::dedupe::Dedupe;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, IngestOutcome};
 use crate::intern::Interner;
@@ -42,6 +46,13 @@ pub struct WindowInfo {
     pub lateness: u64,
 }
 
+/// A day named in a query: a calendar date, or N days before today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayRef {
+    Date(Day),
+    DaysAgo(u32),
+}
+
 /// A tracker's state.
 #[derive(Debug, Clone)]
 pub struct Tracker {
@@ -49,7 +60,20 @@ pub struct Tracker {
     clock: i64,
     interner: Interner,
     windows: Vec<Window>,
+    daily: Option<DailyRollup>,
+    dedupe: Option<Dedupe>,
     stats: Stats,
+}
+
+/// The parts a decoder reassembles a tracker from.
+pub(crate) struct TrackerParts {
+    pub config: TrackerConfig,
+    pub clock: i64,
+    pub interner: Interner,
+    pub windows: Vec<Window>,
+    pub daily: Option<DailyRollup>,
+    pub dedupe: Option<Dedupe>,
+    pub stats: Stats,
 }
 
 impl Tracker {
@@ -62,6 +86,8 @@ impl Tracker {
             .map(|&spec| Window::new(spec, config.k))
             .collect();
         Ok(Tracker {
+            daily: Self::empty_daily(&config)?,
+            dedupe: (config.dedupe > 0).then(|| Dedupe::new(config.dedupe)),
             config,
             clock: 0,
             interner: Interner::default(),
@@ -70,20 +96,28 @@ impl Tracker {
         })
     }
 
+    /// An empty daily rollup for `config`, if it has one.
+    pub(crate) fn empty_daily(config: &TrackerConfig) -> CoreResult<Option<DailyRollup>> {
+        config
+            .daily
+            .as_ref()
+            .map(|daily| {
+                let zone = Zone::parse(&daily.zone).map_err(CoreError::new)?;
+                Ok(DailyRollup::new(zone, daily.days, daily.lateness, config.k))
+            })
+            .transpose()
+    }
+
     /// Reassembles a tracker from decoded parts (see `encoding`), checked by the caller.
-    pub(crate) fn from_parts(
-        config: TrackerConfig,
-        clock: i64,
-        interner: Interner,
-        windows: Vec<Window>,
-        stats: Stats,
-    ) -> Self {
+    pub(crate) fn from_parts(parts: TrackerParts) -> Self {
         Tracker {
-            config,
-            clock,
-            interner,
-            windows,
-            stats,
+            config: parts.config,
+            clock: parts.clock,
+            interner: parts.interner,
+            windows: parts.windows,
+            daily: parts.daily,
+            dedupe: parts.dedupe,
+            stats: parts.stats,
         }
     }
 
@@ -103,6 +137,14 @@ impl Tracker {
         &self.windows
     }
 
+    pub fn daily(&self) -> Option<&DailyRollup> {
+        self.daily.as_ref()
+    }
+
+    pub fn dedupe(&self) -> Option<&Dedupe> {
+        self.dedupe.as_ref()
+    }
+
     /// The stored clock: latest accepted event, ADVANCE, or server time seen by a write.
     pub fn stored_clock(&self) -> i64 {
         self.clock
@@ -117,12 +159,16 @@ impl Tracker {
     }
 
     /// Judges and applies a batch of events in order, at server time `now` (the master's,
-    /// when replicated). Nothing is applied if the batch is refused.
+    /// when replicated): the future bound, then dedupe, then each window's and the day's
+    /// lateness, each against the clock left by the events before. Nothing is applied if
+    /// the batch is refused.
     pub fn ingest(&mut self, events: &[Event<'_>], now: i64) -> CoreResult<IngestOutcome> {
         self.check_batch(events)?;
-        self.move_clock(self.clock_at(now));
-        let mut outcome = IngestOutcome::default();
-        let mut verdicts = Vec::with_capacity(self.windows.len());
+        let mut outcome = IngestOutcome {
+            finalized_days: self.move_clock(self.clock_at(now)),
+            ..IngestOutcome::default()
+        };
+        let mut verdicts = Vec::with_capacity(self.windows.len() + 1);
         for event in events {
             if self.config.clock == ClockMode::Server
                 && event.ts > now.saturating_add(self.config.future as i64)
@@ -131,8 +177,17 @@ impl Tracker {
                 outcome.dropped += 1;
                 continue;
             }
+            if let (Some(dedupe), Some(id)) = (&self.dedupe, event.id) {
+                if dedupe.is_duplicate(id, self.clock) {
+                    outcome.duplicates += 1;
+                    continue;
+                }
+            }
             verdicts.clear();
             verdicts.extend(self.windows.iter().map(|w| w.judge(event.ts, self.clock)));
+            if let Some(daily) = &self.daily {
+                verdicts.push(daily.judge(event.ts, self.clock));
+            }
             if verdicts.contains(&Verdict::Late) {
                 outcome.late += 1;
             }
@@ -142,13 +197,9 @@ impl Tracker {
             }
             outcome.accepted += 1;
             self.stats.volume = self.stats.volume.saturating_add(event.count);
-            self.move_clock(event.ts);
-            let id = self.interner.intern(event.item);
-            for (window, verdict) in self.windows.iter_mut().zip(&verdicts) {
-                if *verdict == Verdict::Counted {
-                    window.add(event.ts, id, event.count, &mut self.interner);
-                }
-            }
+            let finalized = self.move_clock(event.ts);
+            outcome.finalized_days.extend(finalized);
+            self.count_event(event, &verdicts);
         }
         self.stats.accepted += outcome.accepted;
         self.stats.duplicate += outcome.duplicates;
@@ -158,11 +209,30 @@ impl Tracker {
         Ok(outcome)
     }
 
+    /// Adds an accepted event to every window and day that counted it, and remembers its id.
+    fn count_event(&mut self, event: &Event<'_>, verdicts: &[Verdict]) {
+        let id = self.interner.intern(event.item);
+        for (window, verdict) in self.windows.iter_mut().zip(verdicts) {
+            if *verdict == Verdict::Counted {
+                window.add(event.ts, id, event.count, &mut self.interner);
+            }
+        }
+        if let Some(daily) = &mut self.daily {
+            if verdicts.last() == Some(&Verdict::Counted) && daily.add(event.ts, id, event.count) {
+                self.interner.retain(id);
+            }
+        }
+        self.interner.release_if_unused(id);
+        if let (Some(dedupe), Some(event_id)) = (&mut self.dedupe, event.id) {
+            dedupe.remember(event_id, event.ts, self.clock);
+        }
+    }
+
     /// Moves the clock to `to` as if time had passed without events (never backwards), at
-    /// server time `now`. Returns T afterwards.
-    pub fn advance(&mut self, to: i64, now: i64) -> i64 {
-        self.move_clock(self.clock_at(now).max(to));
-        self.clock
+    /// server time `now`. Returns T afterwards and the days this finalized.
+    pub fn advance(&mut self, to: i64, now: i64) -> (i64, Vec<Day>) {
+        let finalized = self.move_clock(self.clock_at(now).max(to));
+        (self.clock, finalized)
     }
 
     /// Resolves a duration (ms) or the all-time window (`None`) to a window to read.
@@ -235,7 +305,7 @@ impl Tracker {
             .collect()
     }
 
-    /// Distinct items currently held by any window.
+    /// Distinct items currently held by any window or day.
     pub fn distinct_items(&self) -> usize {
         self.interner.len()
     }
@@ -245,6 +315,8 @@ impl Tracker {
         std::mem::size_of::<Self>()
             + self.interner.heap_bytes()
             + self.windows.iter().map(Window::heap_bytes).sum::<usize>()
+            + self.daily.as_ref().map_or(0, DailyRollup::heap_bytes)
+            + self.dedupe.as_ref().map_or(0, Dedupe::heap_bytes)
     }
 
     /// Refuses a batch that could push a count past 2^63 - 1 or carries an out-of-range
@@ -261,6 +333,15 @@ impl Tracker {
             if event.item.is_empty() || event.item.len() > crate::limits::MAX_ITEM_LEN {
                 return Err(CoreError::new(format!(
                     "event {} has an item of 0 or more than 4096 bytes",
+                    i + 1
+                )));
+            }
+            if event
+                .id
+                .is_some_and(|id| id.is_empty() || id.len() > crate::limits::MAX_ITEM_LEN)
+            {
+                return Err(CoreError::new(format!(
+                    "event {} has an id of 0 or more than 4096 bytes",
                     i + 1
                 )));
             }
@@ -303,14 +384,64 @@ impl Tracker {
         CoreError::new("no such window")
     }
 
-    /// Moves the stored clock forward to `t` and slides every window.
-    fn move_clock(&mut self, t: i64) {
+    /// Moves the stored clock forward to `t`: slides every window, finalizes and drops days,
+    /// forgets expired ids. Returns the days finalized.
+    fn move_clock(&mut self, t: i64) -> Vec<Day> {
         if t <= self.clock {
-            return;
+            return Vec::new();
         }
         self.clock = t.min(MAX_TIMESTAMP);
         for window in &mut self.windows {
             window.slide_to(self.clock, &mut self.interner);
         }
+        if let Some(dedupe) = &mut self.dedupe {
+            dedupe.expire(self.clock);
+        }
+        match &mut self.daily {
+            Some(daily) => daily.slide_to(self.clock, &mut self.interner),
+            None => Vec::new(),
+        }
+    }
+
+    fn rollup(&self) -> CoreResult<&DailyRollup> {
+        self.daily.as_ref().ok_or_else(|| {
+            CoreError::new("this tracker has no daily rollup (it was created with NODAILY)")
+        })
+    }
+
+    /// Resolves a day reference at server time `now`; error unless the day is retained.
+    pub fn resolve_day(&self, day: DayRef, now: i64) -> CoreResult<Day> {
+        let rollup = self.rollup()?;
+        let t = self.clock_at(now);
+        let today = rollup.today(t);
+        let day = match day {
+            DayRef::Date(day) => day,
+            DayRef::DaysAgo(n) => today.minus(n),
+        };
+        let oldest = rollup.oldest_retained(t);
+        if day > today || day < oldest {
+            return Err(CoreError::new(format!(
+                "day {day} is not retained (retained days are {oldest} to {today})"
+            )));
+        }
+        Ok(day)
+    }
+
+    /// The top `k` items of a retained day at server time `now`.
+    pub fn day_top(&self, day: Day, k: usize) -> CoreResult<Vec<(&[u8], u64)>> {
+        self.check_k(k)?;
+        let rollup = self.rollup()?;
+        Ok(rollup
+            .day(day)
+            .map(|tally| tally.top_k(&self.interner, k, |_| 0))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, count)| (self.interner.bytes(id), count))
+            .collect())
+    }
+
+    /// Retained days at server time `now`, newest first.
+    pub fn day_statuses(&self, now: i64) -> CoreResult<Vec<DayStatus>> {
+        Ok(self.rollup()?.statuses(self.clock_at(now)))
     }
 }

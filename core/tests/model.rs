@@ -1,15 +1,22 @@
-//! The tracker against a brute-force model of SPEC.md's window semantics. The model keeps
+//! The tracker against a brute-force model of SPEC.md's event-time semantics. The model keeps
 //! every event with the windows that counted it, judged in order against the clock T left by
-//! the events before (SPEC "Lateness"), and answers a window at clock T by summing the events
-//! of the buckets the window still covers. The test asserts that (1) that bucket-resolution
-//! answer lies within SPEC's bounds (every event with `T - W < ts <= T`, none older than
-//! `T - W - g`), and (2) the tracker's top-k and counts equal it exactly, for configured
-//! windows, derived durations, reads at a later clock, and after an encode/decode round trip.
+//! the events before: the future bound, then dedupe (ids accepted at `>= T - horizon`), then
+//! each window's and the day's lateness. It answers a window at clock T by summing the events
+//! of the buckets the window still covers, and asserts that this lies within SPEC's bounds
+//! (every event with `T - W < ts <= T`, none older than `T - W - g`); days are computed
+//! independently with chrono-tz. The tracker must match it exactly: INGEST counters, top-k
+//! and counts of configured windows, derived durations and reads at a later clock, every
+//! retained day's status, total and top-k, also after encode/decode round trips.
 
 use std::collections::HashMap;
 
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use wtopk_core::calendar::Day;
 use wtopk_core::encoding::{decode, digest_bytes, encode};
-use wtopk_core::{ClockMode, Event, QueryWindow, Tracker, TrackerConfig, WindowSpec};
+use wtopk_core::{
+    ClockMode, DailySpec, DayRef, Event, QueryWindow, Tracker, TrackerConfig, WindowSpec,
+};
 
 /// splitmix64: a small deterministic generator, so a failure names its seed.
 struct Rng(u64);
@@ -34,12 +41,70 @@ struct Recorded {
     counted_by: Vec<bool>,
 }
 
+/// The daily rollup's model: local days computed by chrono-tz, counts per day.
+struct DaysModel {
+    zone: Tz,
+    kept: i32,
+    lateness: i64,
+    counts: HashMap<i32, HashMap<Vec<u8>, u64>>,
+}
+
+const EPOCH_DAY: i32 = 719_163;
+
+impl DaysModel {
+    fn day_of(&self, ts: i64) -> i32 {
+        use chrono::Datelike;
+        let local = self.zone.timestamp_millis_opt(ts).unwrap().date_naive();
+        local.num_days_from_ce() - EPOCH_DAY
+    }
+
+    /// First instant of the local day: midnight, or the first valid time after a gap.
+    fn start_of(&self, day: i32) -> i64 {
+        let date = NaiveDate::from_num_days_from_ce_opt(day + EPOCH_DAY).unwrap();
+        (0..24 * 60)
+            .find_map(|minute| {
+                let local = date.and_hms_opt(minute / 60, minute % 60, 0).unwrap();
+                self.zone.from_local_datetime(&local).earliest()
+            })
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    fn is_final(&self, day: i32, t: i64) -> bool {
+        t >= self.start_of(day + 1) + self.lateness
+    }
+
+    fn oldest_retained(&self, t: i64) -> i32 {
+        let mut oldest = self.day_of(t) - self.kept;
+        while !self.is_final(oldest - 1, t) {
+            oldest -= 1;
+        }
+        oldest
+    }
+
+    fn counts(&self, ts: i64, t: i64) -> bool {
+        let day = self.day_of(ts);
+        day >= self.oldest_retained(t) && !self.is_final(day, t)
+    }
+}
+
 struct Model {
     specs: Vec<WindowSpec>,
     clock_mode: ClockMode,
     future: i64,
     clock: i64,
     events: Vec<Recorded>,
+    days: Option<DaysModel>,
+    dedupe: i64,
+    ids: HashMap<Vec<u8>, i64>,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Counters {
+    accepted: u64,
+    duplicates: u64,
+    dropped: u64,
+    late: u64,
 }
 
 impl Model {
@@ -50,29 +115,72 @@ impl Model {
         }
     }
 
-    /// Judges like SPEC: future bound, then per-window outside/late, against T so far.
-    fn ingest(&mut self, ts: i64, item: &[u8], count: u64, now: i64) -> bool {
+    /// Judges like SPEC: future bound, dedupe, then per-window and per-day lateness, against
+    /// the clock so far.
+    fn ingest(
+        &mut self,
+        ts: i64,
+        item: &[u8],
+        count: u64,
+        id: Option<&[u8]>,
+        now: i64,
+        counters: &mut Counters,
+    ) {
         self.clock = self.clock_at(now);
         if self.clock_mode == ClockMode::Server && ts > now + self.future {
-            return false;
+            counters.dropped += 1;
+            return;
         }
         let t = self.clock;
+        if let Some(id) = id.filter(|_| self.dedupe > 0) {
+            if self
+                .ids
+                .get(id)
+                .is_some_and(|&seen| seen >= t - self.dedupe)
+            {
+                counters.duplicates += 1;
+                return;
+            }
+        }
+        let mut late = false;
         let counted_by: Vec<bool> = self
             .specs
             .iter()
-            .map(|w| w.is_all_time() || (ts > t - w.length as i64 && ts >= t - w.lateness as i64))
+            .map(|w| {
+                let inside = w.is_all_time() || ts > t - w.length as i64;
+                let in_time = w.is_all_time() || ts >= t - w.lateness as i64;
+                late |= inside && !in_time;
+                inside && in_time
+            })
             .collect();
-        let accepted = counted_by.iter().any(|&c| c);
-        if accepted {
-            self.clock = self.clock.max(ts);
-            self.events.push(Recorded {
-                ts,
-                item: item.to_vec(),
-                count,
-                counted_by,
-            });
+        let day_counts = self.days.as_ref().map(|days| days.counts(ts, t));
+        late |= day_counts == Some(false);
+        counters.late += u64::from(late);
+        if !counted_by.contains(&true) && day_counts != Some(true) {
+            counters.dropped += 1;
+            return;
         }
-        accepted
+        counters.accepted += 1;
+        self.clock = self.clock.max(ts);
+        if let Some(days) = self.days.as_mut().filter(|_| day_counts == Some(true)) {
+            let day = days.day_of(ts);
+            *days
+                .counts
+                .entry(day)
+                .or_default()
+                .entry(item.to_vec())
+                .or_default() += count;
+        }
+        if let Some(id) = id.filter(|_| self.dedupe > 0) {
+            let seen = self.ids.entry(id.to_vec()).or_insert(ts);
+            *seen = (*seen).max(ts);
+        }
+        self.events.push(Recorded {
+            ts,
+            item: item.to_vec(),
+            count,
+            counted_by,
+        });
     }
 
     /// Per-item counts of window `index` over the last `span` ms at clock `t`, at the
@@ -164,9 +272,83 @@ fn check_window(tracker: &Tracker, model: &Model, window: QueryWindow, now: i64,
     }
 }
 
-fn run(seed: u64, clock_mode: ClockMode, events: usize) {
+/// Every retained day at the read clock: status, total and top-k as the model has them.
+fn check_days(tracker: &Tracker, model: &Model, now: i64) {
+    let Some(days) = &model.days else {
+        return;
+    };
+    let t = model.clock_at(now);
+    let statuses = tracker.day_statuses(now).unwrap();
+    let today = days.day_of(t);
+    let oldest = days.oldest_retained(t);
+    let expected: Vec<(i32, bool, u64)> = (oldest..=today)
+        .rev()
+        .map(|day| {
+            let total = days.counts.get(&day).map_or(0, |c| c.values().sum());
+            (day, days.is_final(day, t), total)
+        })
+        .collect();
+    let got: Vec<(i32, bool, u64)> = statuses
+        .iter()
+        .map(|s| (s.day.0, s.is_final, s.total))
+        .collect();
+    assert_eq!(got, expected, "DAYS at T={t}");
+    for (back, (day, _, _)) in expected.iter().enumerate() {
+        let resolved = tracker
+            .resolve_day(DayRef::DaysAgo(back as u32), now)
+            .unwrap();
+        assert_eq!(resolved, Day(*day));
+        let top: Vec<(Vec<u8>, u64)> = tracker
+            .day_top(resolved, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(i, c)| (i.to_vec(), c))
+            .collect();
+        let empty = HashMap::new();
+        assert_eq!(
+            top,
+            ranked(days.counts.get(day).unwrap_or(&empty), 10),
+            "DAY {day}"
+        );
+    }
+    assert!(tracker
+        .resolve_day(DayRef::DaysAgo((today - oldest + 1) as u32), now)
+        .is_err());
+    assert!(tracker
+        .resolve_day(DayRef::Date(Day(today + 1)), now)
+        .is_err());
+}
+
+/// What a run streams into the tracker and the model.
+struct Scenario {
+    seed: u64,
+    clock: ClockMode,
+    events: usize,
+    /// First server time (ms since the epoch).
+    start: i64,
+    /// Largest step of the server clock between two events (ms).
+    max_step: u64,
+    /// The daily rollup's zone, if any (7 days kept, 10 minutes of lateness).
+    zone: Option<&'static str>,
+    /// Dedupe horizon (ms), 0 for none.
+    dedupe: u64,
+}
+
+fn run(scenario: Scenario) {
+    let Scenario {
+        seed,
+        clock: clock_mode,
+        events,
+        start,
+        max_step,
+        zone,
+        dedupe,
+    } = scenario;
     let specs = vec![
-        WindowSpec::sliding(60_000),
+        WindowSpec {
+            length: 60_000,
+            lateness: 30_000,
+        },
         WindowSpec {
             length: 600_000,
             lateness: 120_000,
@@ -179,6 +361,12 @@ fn run(seed: u64, clock_mode: ClockMode, events: usize) {
         k: 50,
         clock: clock_mode,
         future: 60_000,
+        daily: zone.map(|zone| DailySpec {
+            zone: zone.to_string(),
+            days: 7,
+            lateness: 600_000,
+        }),
+        dedupe,
     };
     let mut tracker = Tracker::new(config).unwrap();
     let mut model = Model {
@@ -187,9 +375,19 @@ fn run(seed: u64, clock_mode: ClockMode, events: usize) {
         future: 60_000,
         clock: 0,
         events: Vec::new(),
+        days: zone.map(|zone| DaysModel {
+            zone: zone.parse().unwrap(),
+            kept: 7,
+            lateness: 600_000,
+            counts: HashMap::new(),
+        }),
+        dedupe: dedupe as i64,
+        ids: HashMap::new(),
     };
     let mut rng = Rng(seed);
-    let mut now: i64 = 1_700_000_000_000;
+    let mut now: i64 = start;
+    let mut counters = Counters::default();
+    let mut next_id = 0u64;
     let items: Vec<Vec<u8>> = (0..300)
         .map(|i| format!("item-{i:03}").into_bytes())
         .collect();
@@ -199,35 +397,57 @@ fn run(seed: u64, clock_mode: ClockMode, events: usize) {
         let size = (1 + rng.below(200) as usize).min(events - sent);
         let mut batch = Vec::with_capacity(size);
         for _ in 0..size {
-            now += rng.below(3_000) as i64;
+            now += rng.below(max_step) as i64;
             let ts = match rng.below(20) {
                 0 => now - 3_000_000 - rng.below(2_000_000) as i64,
                 1 => now + rng.below(120_000) as i64,
                 2..=5 => now - rng.below(400_000) as i64,
+                6 => now - rng.below(3_600_000) as i64,
                 _ => now - rng.below(5_000) as i64,
             };
             let item = &items[(rng.below(300) * rng.below(300) / 300) as usize];
-            batch.push((ts, item.clone(), 1 + rng.below(1000)));
+            let id = match rng.below(4) {
+                0 => None,
+                1 => Some(format!("id-{}", next_id.saturating_sub(rng.below(50)))),
+                _ => {
+                    next_id += 1;
+                    Some(format!("id-{next_id}"))
+                }
+            };
+            batch.push((ts, item.clone(), 1 + rng.below(1000), id));
         }
         let events_in: Vec<Event<'_>> = batch
             .iter()
-            .map(|(ts, item, count)| Event {
+            .map(|(ts, item, count, id)| Event {
                 ts: *ts,
                 item,
                 count: *count,
-                id: None,
+                id: id.as_ref().map(|id| id.as_bytes()),
             })
             .collect();
         let outcome = tracker.ingest(&events_in, now).unwrap();
-        let accepted = batch
-            .iter()
-            .filter(|(ts, item, count)| model.ingest(*ts, item, *count, now))
-            .count();
-        assert_eq!(
-            outcome.accepted as usize, accepted,
-            "seed {seed} batch {batch_no}"
-        );
-        assert_eq!(outcome.accepted + outcome.dropped, size as u64);
+        let mut expected = Counters::default();
+        for (ts, item, count, id) in &batch {
+            model.ingest(
+                *ts,
+                item,
+                *count,
+                id.as_ref().map(|id| id.as_bytes()),
+                now,
+                &mut expected,
+            );
+        }
+        let got = Counters {
+            accepted: outcome.accepted,
+            duplicates: outcome.duplicates,
+            dropped: outcome.dropped,
+            late: outcome.late,
+        };
+        assert_eq!(got, expected, "seed {seed} batch {batch_no}");
+        counters.accepted += got.accepted;
+        counters.duplicates += got.duplicates;
+        assert_eq!(tracker.stats().accepted, counters.accepted);
+        assert_eq!(tracker.stats().duplicate, counters.duplicates);
         sent += size;
         batch_no += 1;
         if batch_no % 7 == 0 {
@@ -247,22 +467,82 @@ fn run(seed: u64, clock_mode: ClockMode, events: usize) {
                 read_now,
                 50,
             );
+            check_days(&tracker, &model, read_now);
         }
     }
     let restored = decode(&encode(&tracker)).unwrap();
     assert_eq!(digest_bytes(&restored), digest_bytes(&tracker));
 }
 
+const NOVEMBER_2023: i64 = 1_700_000_000_000;
+
 #[test]
 fn event_clock_matches_the_model_over_10000_events() {
     for seed in [1, 2, 3] {
-        run(seed, ClockMode::Event, 10_000);
+        run(Scenario {
+            seed,
+            clock: ClockMode::Event,
+            events: 10_000,
+            start: NOVEMBER_2023,
+            max_step: 3_000,
+            zone: None,
+            dedupe: 0,
+        });
     }
 }
 
 #[test]
 fn server_clock_matches_the_model_over_10000_events() {
     for seed in [11, 12] {
-        run(seed, ClockMode::Server, 10_000);
+        run(Scenario {
+            seed,
+            clock: ClockMode::Server,
+            events: 10_000,
+            start: NOVEMBER_2023,
+            max_step: 3_000,
+            zone: None,
+            dedupe: 0,
+        });
+    }
+}
+
+/// Ten days of events across a DST switch (about 86 s apart), with duplicate ids and late
+/// events, for each switch of Europe/Berlin and America/New_York in 2026.
+#[test]
+fn days_across_dst_switches_match_the_model() {
+    let cases = [
+        ("Europe/Berlin", 1_774_310_400_000), // 2026-03-24; clocks spring forward on 03-29
+        ("Europe/Berlin", 1_792_454_400_000), // 2026-10-20; clocks fall back on 10-25
+        ("America/New_York", 1_772_409_600_000), // 2026-03-02; clocks spring forward on 03-08
+        ("America/New_York", 1_793_059_200_000), // 2026-10-27; clocks fall back on 11-01
+    ];
+    for (seed, (zone, start)) in cases.into_iter().enumerate() {
+        for clock in [ClockMode::Event, ClockMode::Server] {
+            run(Scenario {
+                seed: 100 + seed as u64,
+                clock,
+                events: 10_000,
+                start,
+                max_step: 172_000,
+                zone: Some(zone),
+                dedupe: 1_800_000,
+            });
+        }
+    }
+}
+
+/// Dense traffic with many repeated ids: exactly-once within a 10-minute horizon.
+#[test]
+fn dedupe_matches_the_model() {
+    for seed in [21, 22] {
+        run(Scenario {
+            seed,
+            clock: ClockMode::Event,
+            events: 10_000,
+            start: NOVEMBER_2023,
+            max_step: 3_000,
+            zone: Some("UTC"),
+            dedupe: 600_000,
+        });
     }
 }

@@ -9,7 +9,7 @@ use crate::clock::write_now;
 use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::{with_tracker_mut, IfMissing};
-use crate::notify::notify;
+use crate::notify::{notify, notify_finalized};
 
 pub fn advance(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     let [_, key, timestamp] = args.as_slice() else {
@@ -17,7 +17,7 @@ pub fn advance(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     };
     let now = write_now(ctx);
     let to = parse_timestamp(timestamp.as_slice(), now).map_err(from_core)?;
-    let (before, after) = with_tracker_mut(ctx, key, IfMissing::Fail, |tracker| {
+    let (before, (after, finalized)) = with_tracker_mut(ctx, key, IfMissing::Fail, |tracker| {
         let before = tracker.stored_clock();
         Ok((before, tracker.advance(to, now)))
     })?;
@@ -29,5 +29,6 @@ pub fn advance(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     if after > before {
         notify(ctx, "advance", key);
     }
+    notify_finalized(ctx, key, finalized.len());
     Ok(RedisValue::Integer(after))
 }

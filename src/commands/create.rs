@@ -1,11 +1,12 @@
-//! `TOPK.CREATE key [WINDOW duration [LATENESS duration]]... [K k] [MODE EXACT|APPROX]
-//! [CLOCK SERVER|EVENT] [FUTURE duration] ...`: parses the options into a configuration,
-//! which the core validates, and stores an empty tracker.
+//! `TOPK.CREATE key [WINDOW duration [LATENESS duration]]... [DAILY days [TZ zone]
+//! [LATENESS duration]] [NODAILY] [K k] [MODE EXACT|APPROX] [CAPACITY m] [CLOCK SERVER|EVENT]
+//! [FUTURE duration] [DEDUPE duration]`: parses the options into a configuration, which the
+//! core validates, and stores an empty tracker.
 
 use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
 use wtopk_core::duration::parse_duration;
 use wtopk_core::parse::{parse_k, parse_window, shown};
-use wtopk_core::{ClockMode, Tracker, TrackerConfig, WindowSpec};
+use wtopk_core::{ClockMode, DailySpec, Tracker, TrackerConfig, WindowSpec};
 
 use crate::args::{wrong_arity, Args};
 use crate::commands::command_name;
@@ -32,6 +33,8 @@ fn duration_arg(args: &mut Args<'_>, option: &str) -> Result<u64, RedisError> {
 fn parse_options(mut args: Args<'_>) -> Result<TrackerConfig, RedisError> {
     let mut config = TrackerConfig::default();
     let mut windows: Vec<WindowSpec> = Vec::new();
+    let mut daily_option: Option<Option<DailySpec>> = None;
+    let mut no_daily = false;
     while !args.is_done() {
         let option = args.next_bytes("option")?;
         match option.to_ascii_uppercase().as_slice() {
@@ -76,7 +79,33 @@ fn parse_options(mut args: Args<'_>) -> Result<TrackerConfig, RedisError> {
                 };
             }
             b"FUTURE" => config.future = duration_arg(&mut args, "FUTURE")?,
-            b"DAILY" | b"NODAILY" | b"DEDUPE" | b"CAPACITY" => {
+            b"DAILY" => {
+                let days = args.next_bytes("number of days after DAILY")?;
+                let days = wtopk_core::parse::parse_u64(days)
+                    .and_then(|d| u32::try_from(d).ok())
+                    .ok_or_else(|| {
+                        err(format!("invalid DAILY days '{}' (0 to 3660)", shown(days)))
+                    })?;
+                let mut daily = DailySpec {
+                    days,
+                    ..DailySpec::default()
+                };
+                loop {
+                    if args.eat_keyword("TZ") {
+                        let zone = args.next_bytes("zone after TZ")?;
+                        daily.zone = String::from_utf8(zone.to_vec())
+                            .map_err(|_| err("TZ: a zone name is ASCII text"))?;
+                    } else if args.eat_keyword("LATENESS") {
+                        daily.lateness = duration_arg(&mut args, "DAILY LATENESS")?;
+                    } else {
+                        break;
+                    }
+                }
+                daily_option = Some(Some(daily));
+            }
+            b"NODAILY" => no_daily = true,
+            b"DEDUPE" => config.dedupe = duration_arg(&mut args, "DEDUPE")?,
+            b"CAPACITY" => {
                 return Err(err(format!(
                     "{} is not available in this version yet",
                     shown(option).to_ascii_uppercase()
@@ -87,6 +116,12 @@ fn parse_options(mut args: Args<'_>) -> Result<TrackerConfig, RedisError> {
     }
     if !windows.is_empty() {
         config.windows = windows;
+    }
+    match (daily_option, no_daily) {
+        (Some(_), true) => return Err(err("DAILY and NODAILY exclude each other")),
+        (Some(daily), false) => config.daily = daily,
+        (None, true) => config.daily = None,
+        (None, false) => {}
     }
     Ok(config)
 }

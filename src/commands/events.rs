@@ -8,7 +8,7 @@ use wtopk_core::{Event, IngestOutcome};
 use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::{with_tracker_mut, IfMissing};
-use crate::notify::notify;
+use crate::notify::{notify, notify_finalized};
 
 /// Applies `events` to the tracker at `key` (created with defaults if missing) at server
 /// time `now`. Nothing is applied if the core refuses the batch.
@@ -25,6 +25,7 @@ pub fn write_events(
     if outcome.accepted > 0 {
         notify(ctx, "add", key);
     }
+    notify_finalized(ctx, key, outcome.finalized_days.len());
     Ok(outcome)
 }
 

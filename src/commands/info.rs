@@ -39,6 +39,16 @@ pub fn info(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
                 ])
             })
             .collect();
+        let daily = config.daily.as_ref().map_or(RedisValue::Null, |daily| {
+            RedisValue::Array(vec![
+                text("tz"),
+                text(&daily.zone),
+                text("days"),
+                int(daily.days),
+                text("lateness"),
+                int(daily.lateness),
+            ])
+        });
         let clock = match config.clock {
             ClockMode::Server => "server",
             ClockMode::Event => "event",
@@ -55,11 +65,15 @@ pub fn info(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
             text("windows"),
             RedisValue::Array(windows),
             text("daily"),
-            RedisValue::Null,
+            daily,
             text("future"),
             int(config.future),
             text("dedupe"),
-            int(0),
+            int(config.dedupe),
+            text("dedupe_ids"),
+            int(tracker.dedupe().map_or(0, |d| d.len())),
+            text("dedupe_forgotten"),
+            int(tracker.dedupe().map_or(0, |d| d.forgotten())),
             text("distinct_items"),
             int(tracker.distinct_items()),
             text("events_accepted"),

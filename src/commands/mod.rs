@@ -8,6 +8,8 @@ mod advance;
 mod apply;
 mod count;
 mod create;
+mod day;
+mod days;
 mod events;
 mod incrby;
 mod info;
@@ -88,7 +90,7 @@ struct CommandDef {
     flags: &'static str,
 }
 
-fn command_table() -> [CommandDef; 9] {
+fn command_table() -> [CommandDef; 11] {
     const WRITE: &str = "write deny-oom";
     const READ: &str = "readonly";
     [
@@ -130,6 +132,16 @@ fn command_table() -> [CommandDef; 9] {
         CommandDef {
             suffix: "COUNT",
             entry: entry_point!(count::count),
+            flags: READ,
+        },
+        CommandDef {
+            suffix: "DAY",
+            entry: entry_point!(day::day),
+            flags: READ,
+        },
+        CommandDef {
+            suffix: "DAYS",
+            entry: entry_point!(days::days),
             flags: READ,
         },
         CommandDef {

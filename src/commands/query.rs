@@ -28,15 +28,21 @@ pub fn query(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
         let window = tracker.resolve_window(window).map_err(from_core)?;
         let k = k.unwrap_or(tracker.config().k);
         let top = tracker.query(window, k, server_now()).map_err(from_core)?;
-        let mut reply = Vec::with_capacity(top.len() * if with_bounds { 4 } else { 2 });
-        for (item, count) in top {
-            let count = RedisValue::Integer(count as i64);
-            reply.push(RedisValue::StringBuffer(item.to_vec()));
-            if with_bounds {
-                reply.extend([count.clone(), count.clone()]);
-            }
-            reply.push(count);
-        }
-        Ok(RedisValue::Array(reply))
+        Ok(ranking_reply(top, with_bounds))
     })
+}
+
+/// The flat `item, count, ...` reply of QUERY and DAY; with bounds, `item, count, lower,
+/// upper, ...` (all equal in EXACT mode).
+pub fn ranking_reply(top: Vec<(&[u8], u64)>, with_bounds: bool) -> RedisValue {
+    let mut reply = Vec::with_capacity(top.len() * if with_bounds { 4 } else { 2 });
+    for (item, count) in top {
+        let count = RedisValue::Integer(i64::try_from(count).unwrap_or(i64::MAX));
+        reply.push(RedisValue::StringBuffer(item.to_vec()));
+        if with_bounds {
+            reply.extend([count.clone(), count.clone()]);
+        }
+        reply.push(count);
+    }
+    RedisValue::Array(reply)
 }

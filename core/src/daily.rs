@@ -1,0 +1,188 @@
+//! Per-calendar-day totals in the tracker's time zone (SPEC.md "Daily rollup"). Each day
+//! with events has an exact [`Tally`]. "Today" is the day containing the clock T; a day is
+//! final once `T >= its end + lateness` and is never changed again; retained days are today,
+//! every earlier day not yet final, and the `days` calendar days before today. The stored
+//! state finalizes and drops days when the clock moves on a write; reads at a later clock
+//! report finality from the clock alone, so they never mutate.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+use crate::calendar::{Day, Zone};
+use crate::intern::{Interner, ItemId};
+use crate::tally::Tally;
+use crate::window::Verdict;
+
+/// The local day boundaries last looked up: most events fall on the same day.
+#[derive(Debug, Clone, Copy)]
+struct DayRange {
+    start: i64,
+    end: i64,
+    day: Day,
+}
+
+/// One retained day as listed by `TOPK.DAYS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayStatus {
+    pub day: Day,
+    pub is_final: bool,
+    pub total: u64,
+}
+
+/// The daily rollup of a tracker.
+#[derive(Debug, Clone)]
+pub struct DailyRollup {
+    zone: Zone,
+    days_kept: u32,
+    lateness: u64,
+    top_capacity: usize,
+    days: BTreeMap<Day, Tally>,
+    final_through: Option<Day>,
+    last_range: Cell<Option<DayRange>>,
+}
+
+impl DailyRollup {
+    pub fn new(zone: Zone, days_kept: u32, lateness: u64, top_capacity: usize) -> Self {
+        DailyRollup {
+            zone,
+            days_kept,
+            lateness,
+            top_capacity,
+            days: BTreeMap::new(),
+            final_through: None,
+            last_range: Cell::new(None),
+        }
+    }
+
+    pub fn zone(&self) -> &Zone {
+        &self.zone
+    }
+
+    /// The local day containing `ts`.
+    pub fn day_of(&self, ts: i64) -> Day {
+        if let Some(range) = self.last_range.get() {
+            if (range.start..range.end).contains(&ts) {
+                return range.day;
+            }
+        }
+        let day = self.zone.day_of(ts);
+        self.last_range.set(Some(DayRange {
+            start: self.zone.day_start(day),
+            end: self.zone.day_end(day),
+            day,
+        }));
+        day
+    }
+
+    /// The day containing the clock `t`.
+    pub fn today(&self, t: i64) -> Day {
+        self.day_of(t)
+    }
+
+    /// The newest day that is final at clock `t` (`t >= end + lateness`).
+    fn newest_final(&self, t: i64) -> Day {
+        self.day_of(t.saturating_sub(self.lateness as i64).max(0))
+            .prev()
+    }
+
+    pub fn is_final(&self, day: Day, t: i64) -> bool {
+        day <= self.newest_final(t)
+    }
+
+    /// The oldest retained day at clock `t`: `days` before today, or an older day that is not
+    /// final yet.
+    pub fn oldest_retained(&self, t: i64) -> Day {
+        let by_count = self.today(t).minus(self.days_kept);
+        by_count.min(self.newest_final(t).next())
+    }
+
+    /// Whether an event at `ts` counts for its day at clock `t`.
+    pub fn judge(&self, ts: i64, t: i64) -> Verdict {
+        let day = self.day_of(ts);
+        if day < self.oldest_retained(t) || self.is_final(day, t) {
+            Verdict::Late
+        } else {
+            Verdict::Counted
+        }
+    }
+
+    /// Counts an event judged `Counted`. Returns true if the item is new to its day.
+    pub fn add(&mut self, ts: i64, id: ItemId, amount: u64) -> bool {
+        let day = self.day_of(ts);
+        let capacity = self.top_capacity;
+        self.days
+            .entry(day)
+            .or_insert_with(|| Tally::new(capacity))
+            .add(id, amount)
+    }
+
+    /// Finalizes and drops days as the stored clock reaches `t`. Returns the retained days
+    /// this finalized, oldest first (days dropped at once are not reported).
+    pub fn slide_to(&mut self, t: i64, interner: &mut Interner) -> Vec<Day> {
+        let newest_final = self.newest_final(t);
+        let oldest = self.oldest_retained(t);
+        let mut finalized = Vec::new();
+        let already = self.final_through.unwrap_or(Day(i32::MIN));
+        if newest_final > already {
+            let mut day = newest_final;
+            while day > already && day >= oldest {
+                finalized.push(day);
+                day = day.prev();
+            }
+            finalized.reverse();
+            self.final_through = Some(newest_final);
+        }
+        let kept = self.days.split_off(&oldest);
+        let dropped = std::mem::replace(&mut self.days, kept);
+        for tally in dropped.into_values() {
+            for (id, _) in tally.iter() {
+                interner.release(id);
+            }
+        }
+        finalized
+    }
+
+    /// The tally of a day, if it has events.
+    pub fn day(&self, day: Day) -> Option<&Tally> {
+        self.days.get(&day)
+    }
+
+    /// Retained days at clock `t`, newest first.
+    pub fn statuses(&self, t: i64) -> Vec<DayStatus> {
+        let mut statuses = Vec::new();
+        let mut day = self.today(t);
+        let oldest = self.oldest_retained(t);
+        while day >= oldest {
+            statuses.push(DayStatus {
+                day,
+                is_final: self.is_final(day, t),
+                total: self.days.get(&day).map_or(0, Tally::total),
+            });
+            day = day.prev();
+        }
+        statuses
+    }
+
+    /// Days with events and the stored finalization mark, for encoding.
+    pub fn stored_days(&self) -> impl Iterator<Item = (Day, &Tally)> {
+        self.days.iter().map(|(&day, tally)| (day, tally))
+    }
+
+    pub fn final_through(&self) -> Option<Day> {
+        self.final_through
+    }
+
+    /// Restores a rollup from its encoding.
+    pub fn restore(mut self, final_through: Option<Day>, days: BTreeMap<Day, Tally>) -> Self {
+        self.final_through = final_through;
+        self.days = days;
+        self
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.days
+            .values()
+            .map(|tally| tally.heap_bytes() + std::mem::size_of::<(Day, Tally)>())
+            .sum()
+    }
+}
