@@ -1,6 +1,7 @@
-//! Core benchmarks: ingest throughput with the default windows (5m, 1h, 24h), and the
-//! latency of `QUERY 24h 100` on a tracker holding 1,000,000 distinct items, at the stored
-//! clock and one minute later (when expired buckets are subtracted at read time).
+//! Core benchmarks: ingest throughput with the default windows (5m, 1h, 24h) and daily
+//! rollup, with dedupe off and on; and the latency of `QUERY 24h 100` on a tracker holding
+//! 1,000,000 distinct items, at the stored clock, one bucket later (expired buckets are
+//! subtracted at read time) and for a derived 12h span.
 //! Run with `cargo bench -p wtopk-core`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -87,29 +88,47 @@ fn query_latency(c: &mut Criterion) {
 
 fn ingest_throughput(c: &mut Criterion) {
     let names = items(100_000);
-    let events: Vec<Event<'_>> = (0..100_000u64)
-        .map(|i| Event {
-            ts: START + i as i64 * 10,
-            item: &names[zipf_like(i, 100_000) as usize],
-            count: 1,
-            id: None,
-        })
+    let ids: Vec<Vec<u8>> = (0..100_000u64)
+        .map(|i| format!("order-{i:012}").into_bytes())
         .collect();
-    let mut group = c.benchmark_group("ingest_default_windows");
-    group.throughput(Throughput::Elements(events.len() as u64));
+    let events = |with_ids: bool| -> Vec<Event<'_>> {
+        (0..100_000u64)
+            .map(|i| Event {
+                ts: START + i as i64 * 10,
+                item: &names[zipf_like(i, 100_000) as usize],
+                count: 1,
+                id: with_ids.then(|| ids[i as usize].as_slice()),
+            })
+            .collect()
+    };
+    let mut group = c.benchmark_group("ingest_windows_5m_1h_24h_daily7");
+    group.throughput(Throughput::Elements(100_000));
     group.sample_size(10);
-    group.bench_function("100k_events_zipf_100k_items", |b| {
-        b.iter_batched(
-            || tracker(ClockMode::Event),
-            |mut tracker| {
-                for chunk in events.chunks(100) {
-                    tracker.ingest(chunk, 0).expect("valid events");
-                }
-                tracker
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    for (name, dedupe, with_ids) in [
+        ("dedupe_off", 0, false),
+        ("dedupe_1h_unique_ids", 3_600_000, true),
+    ] {
+        let batch = events(with_ids);
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    Tracker::new(TrackerConfig {
+                        clock: ClockMode::Event,
+                        dedupe,
+                        ..TrackerConfig::default()
+                    })
+                    .expect("valid config")
+                },
+                |mut tracker| {
+                    for chunk in batch.chunks(100) {
+                        tracker.ingest(chunk, 0).expect("valid events");
+                    }
+                    tracker
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     group.finish();
 }
 
