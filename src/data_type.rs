@@ -1,15 +1,17 @@
 //! The tracker data type and its callbacks: RDB save/load (the core's versioned encoding in
-//! one string buffer), memory usage, digest, copy and free. Each callback runs inside the
+//! one string buffer), AOF rewrite (that encoding as `APPEND` chunks under 1 MB, then
+//! `TOPK.LOADSTATE`), memory usage, digest, copy and free. Each callback runs inside the
 //! panic guard; a payload that does not decode fails the load cleanly instead of crashing.
 
-use std::ffi::c_void;
+use std::ffi::{c_void, CString};
 use std::os::raw::c_int;
 
 use redis_module::logging::log_warning;
-use redis_module::{native_types::RedisType, raw};
+use redis_module::{native_types::RedisType, raw, RedisString};
 use wtopk_core::encoding::{decode, digest_bytes, encode};
 use wtopk_core::Tracker;
 
+use crate::commands::command_name;
 use crate::safety::guard;
 
 /// The RDB encoding version of the type (Redis' `encver`); the core's encoding carries its
@@ -23,7 +25,7 @@ pub static TRACKER_TYPE: RedisType = RedisType::new(
         version: raw::REDISMODULE_TYPE_METHOD_VERSION as u64,
         rdb_load: Some(rdb_load),
         rdb_save: Some(rdb_save),
-        aof_rewrite: None,
+        aof_rewrite: Some(aof_rewrite),
         mem_usage: Some(mem_usage),
         digest: Some(digest),
         free: Some(free),
@@ -77,6 +79,48 @@ extern "C" fn rdb_load(rdb: *mut raw::RedisModuleIO, encver: c_int) -> *mut c_vo
 unsafe extern "C" fn rdb_save(rdb: *mut raw::RedisModuleIO, value: *mut c_void) {
     let tracker = tracker(value);
     guard(|| raw::save_slice(rdb, &encode(tracker)), || ())
+}
+
+/// Largest payload of one emitted `APPEND` (the command stays under 1 MB with its key).
+const AOF_CHUNK: usize = 1_000_000;
+
+unsafe extern "C" fn aof_rewrite(
+    aof: *mut raw::RedisModuleIO,
+    key: *mut raw::RedisModuleString,
+    value: *mut c_void,
+) {
+    let tracker = tracker(value);
+    guard(
+        || {
+            let Some(emit) = raw::RedisModule_EmitAOF else {
+                return;
+            };
+            let encoded = encode(tracker);
+            let chunk = AOF_CHUNK
+                .saturating_sub(RedisString::string_as_slice(key).len())
+                .max(4096);
+            let (Ok(append), Ok(with_buffer), Ok(load), Ok(key_only)) = (
+                CString::new("APPEND"),
+                CString::new("sb"),
+                CString::new(command_name("LOADSTATE")),
+                CString::new("s"),
+            ) else {
+                return;
+            };
+            for part in encoded.chunks(chunk) {
+                emit(
+                    aof,
+                    append.as_ptr(),
+                    with_buffer.as_ptr(),
+                    key,
+                    part.as_ptr(),
+                    part.len(),
+                );
+            }
+            emit(aof, load.as_ptr(), key_only.as_ptr(), key);
+        },
+        || (),
+    )
 }
 
 unsafe extern "C" fn mem_usage(value: *const c_void) -> usize {

@@ -14,6 +14,7 @@ mod events;
 mod incrby;
 mod info;
 mod ingest;
+mod loadstate;
 mod query;
 
 use std::ffi::CString;
@@ -90,7 +91,7 @@ struct CommandDef {
     flags: &'static str,
 }
 
-fn command_table() -> [CommandDef; 11] {
+fn command_table() -> [CommandDef; 12] {
     const WRITE: &str = "write deny-oom";
     const READ: &str = "readonly";
     [
@@ -143,6 +144,11 @@ fn command_table() -> [CommandDef; 11] {
             suffix: "DAYS",
             entry: entry_point!(days::days),
             flags: READ,
+        },
+        CommandDef {
+            suffix: "LOADSTATE",
+            entry: entry_point!(loadstate::loadstate),
+            flags: WRITE,
         },
         CommandDef {
             suffix: "INFO",
