@@ -72,9 +72,13 @@ impl Dedupe {
 
     /// Remembers an accepted event's id (at clock `t`, after the event moved it).
     pub fn remember(&mut self, id: &[u8], ts: i64, t: i64) {
-        if ts < self.oldest_relevant(t) {
-            return;
+        if ts >= self.oldest_relevant(t) {
+            self.insert(id, ts);
         }
+    }
+
+    /// Remembers `id` at `ts` unless it is remembered at a later time already.
+    fn insert(&mut self, id: &[u8], ts: i64) {
         let key: Arc<[u8]> = match self.latest.get_key_value(id) {
             Some((_, &old)) if old >= ts => return,
             Some((key, _)) => key.clone(),
@@ -135,11 +139,12 @@ impl Dedupe {
         self.latest.iter().map(|(id, &ts)| (&id[..], ts))
     }
 
-    /// Restores remembered ids (from an encoding).
-    pub fn restore(horizon: u64, forgotten: u64, ids: Vec<(Vec<u8>, i64)>, t: i64) -> Self {
+    /// Restores remembered ids (from an encoding), all of them: ids past the horizon that
+    /// were still in a live bucket stay until that bucket expires, as they would have live.
+    pub fn restore(horizon: u64, forgotten: u64, ids: Vec<(Vec<u8>, i64)>) -> Self {
         let mut dedupe = Dedupe::new(horizon);
         for (id, ts) in ids {
-            dedupe.remember(&id, ts, t);
+            dedupe.insert(&id, ts);
         }
         dedupe.forgotten = forgotten;
         dedupe

@@ -277,12 +277,7 @@ fn decode_dedupe(v1: &TrackerV1) -> CoreResult<Option<Dedupe>> {
                 }
                 ids.push((id.clone(), *ts));
             }
-            Ok(Some(Dedupe::restore(
-                horizon,
-                encoded.forgotten,
-                ids,
-                v1.clock,
-            )))
+            Ok(Some(Dedupe::restore(horizon, encoded.forgotten, ids)))
         }
         _ => Err(corrupt("dedupe state differs from the configuration")),
     }

@@ -77,12 +77,17 @@ pub fn parse_window(token: &[u8]) -> CoreResult<Option<u64>> {
     if token.eq_ignore_ascii_case(b"all") {
         return Ok(None);
     }
-    parse_duration(token).map(Some).map_err(|_| {
-        CoreError::new(format!(
+    match parse_duration(token) {
+        Ok(0) => Err(CoreError::new(format!(
+            "invalid window '{}' (a window is at least 1s long; the all-time window is spelled all)",
+            shown(token)
+        ))),
+        Ok(length) => Ok(Some(length)),
+        Err(_) => Err(CoreError::new(format!(
             "invalid window '{}' (a duration such as 5m, 1h, 24h, or all)",
             shown(token)
-        ))
-    })
+        ))),
+    }
 }
 
 /// A day: `YYYY-MM-DD`, `today`, `yesterday` (any case) or `-N` (N days before today).
@@ -174,6 +179,9 @@ mod tests {
         assert_eq!(parse_window(b"60m"), Ok(Some(3_600_000)));
         let message = parse_window(b"soon").unwrap_err().0;
         assert!(message.contains("soon"));
+        for zero in [&b"0"[..], b"0ms", b"0s", b"0m"] {
+            assert!(parse_window(zero).unwrap_err().0.contains("at least 1s"));
+        }
         assert_eq!(shown(&[b'a'; 100]).len(), 67);
     }
 }
