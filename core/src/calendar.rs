@@ -117,6 +117,11 @@ pub struct Zone {
 }
 
 impl Zone {
+    /// Heap bytes of the zone's name.
+    pub fn heap_bytes(&self) -> usize {
+        self.name.capacity()
+    }
+
     /// UTC, spelled `UTC`.
     pub fn utc() -> Zone {
         Zone {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Zone;
 use crate::duration::canonical_name;
 use crate::error::{CoreError, CoreResult};
+use crate::heap;
 use crate::limits::{
     BUCKETS_PER_WINDOW, DEFAULT_DAILY_LATENESS_MS, DEFAULT_DAYS, DEFAULT_FUTURE_MS, DEFAULT_K,
     MAX_DAYS, MAX_K, MAX_WINDOWS, MAX_WINDOW_MS, MIN_WINDOW_MS,
@@ -104,6 +105,14 @@ pub struct TrackerConfig {
     pub daily: Option<DailySpec>,
     /// The dedupe horizon in ms; 0 when dedupe is off.
     pub dedupe: u64,
+}
+
+impl TrackerConfig {
+    /// Heap bytes of the window list and the zone name.
+    pub fn heap_bytes(&self) -> usize {
+        heap::buffer::<WindowSpec>(self.windows.capacity())
+            + self.daily.as_ref().map_or(0, |daily| daily.zone.capacity())
+    }
 }
 
 impl Default for TrackerConfig {

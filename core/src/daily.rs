@@ -9,6 +9,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use crate::calendar::{Day, Zone};
+use crate::heap;
 use crate::intern::{Interner, ItemId};
 use crate::tally::Tally;
 use crate::window::Verdict;
@@ -180,9 +181,8 @@ impl DailyRollup {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.days
-            .values()
-            .map(|tally| tally.heap_bytes() + std::mem::size_of::<(Day, Tally)>())
-            .sum()
+        self.zone.heap_bytes()
+            + heap::btree_map::<Day, Tally>(self.days.len())
+            + self.days.values().map(Tally::heap_bytes).sum::<usize>()
     }
 }

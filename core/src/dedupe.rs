@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use ahash::RandomState;
 
+use crate::heap;
+
 /// The most ids a tracker remembers for dedupe.
 pub const MAX_REMEMBERED_IDS: usize = 2_000_000;
 
@@ -151,12 +153,17 @@ impl Dedupe {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        let ids: usize = self.latest.keys().map(|id| id.len() + 16).sum();
-        ids + self.latest.capacity() * (std::mem::size_of::<(Arc<[u8]>, i64)>() + 1)
+        let ids: usize = self
+            .latest
+            .keys()
+            .map(|id| heap::shared_bytes(id.len()))
+            .sum();
+        ids + heap::hash_map::<Arc<[u8]>, i64>(self.latest.capacity())
+            + heap::buffer::<Vec<Arc<[u8]>>>(self.buckets.capacity())
             + self
                 .buckets
                 .iter()
-                .map(|b| b.capacity() * std::mem::size_of::<Arc<[u8]>>())
+                .map(|b| heap::buffer::<Arc<[u8]>>(b.capacity()))
                 .sum::<usize>()
     }
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use ahash::RandomState;
 
+use crate::heap;
+
 /// The id of an interned item; dense from 0, recycled after release.
 pub type ItemId = u32;
 
@@ -107,11 +109,11 @@ impl Interner {
 
     /// Approximate heap bytes: the items, the map and the slot table.
     pub fn heap_bytes(&self) -> usize {
-        let items: usize = self.ids.keys().map(|b| b.len() + 16).sum();
+        let items: usize = self.ids.keys().map(|b| heap::shared_bytes(b.len())).sum();
         items
-            + self.ids.capacity() * (std::mem::size_of::<(Arc<[u8]>, ItemId)>() + 1)
-            + self.slots.capacity() * std::mem::size_of::<Slot>()
-            + self.free.capacity() * std::mem::size_of::<ItemId>()
+            + heap::hash_map::<Arc<[u8]>, ItemId>(self.ids.capacity())
+            + heap::buffer::<Slot>(self.slots.capacity())
+            + heap::buffer::<ItemId>(self.free.capacity())
     }
 }
 

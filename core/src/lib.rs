@@ -13,6 +13,7 @@ pub mod duration;
 pub mod encoding;
 pub mod error;
 pub mod event;
+pub mod heap;
 pub mod intern;
 pub mod limits;
 pub mod parse;

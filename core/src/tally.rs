@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use ahash::RandomState;
 
+use crate::heap;
 use crate::intern::{Interner, ItemId};
 
 const NOT_IN_TOP: u32 = u32::MAX;
@@ -200,8 +201,8 @@ impl Tally {
 
     /// Approximate heap bytes.
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * (std::mem::size_of::<(ItemId, Entry)>() + 1)
-            + self.top.capacity() * std::mem::size_of::<ItemId>()
+        heap::hash_map::<ItemId, Entry>(self.entries.capacity())
+            + heap::buffer::<ItemId>(self.top.capacity())
     }
 
     fn remove_from_top(&mut self, slot: usize) {

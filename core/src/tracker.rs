@@ -11,6 +11,7 @@ use crate::daily::{DailyRollup, DayStatus};
 use crate::dedupe::Dedupe;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, IngestOutcome};
+use crate::heap;
 use crate::intern::Interner;
 use crate::limits::{MAX_COUNT, MAX_TIMESTAMP};
 use crate::window::{Verdict, Window};
@@ -314,6 +315,8 @@ impl Tracker {
     pub fn heap_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.interner.heap_bytes()
+            + self.config.heap_bytes()
+            + heap::buffer::<Window>(self.windows.capacity())
             + self.windows.iter().map(Window::heap_bytes).sum::<usize>()
             + self.daily.as_ref().map_or(0, DailyRollup::heap_bytes)
             + self.dedupe.as_ref().map_or(0, Dedupe::heap_bytes)

@@ -107,9 +107,12 @@ fn measure(build: impl FnOnce() -> Box<Tracker>) -> (i64, i64) {
     (real, reported)
 }
 
+/// A named way to build a tracker.
+type Case = (&'static str, Box<dyn Fn() -> Box<Tracker>>);
+
 #[test]
 fn reported_heap_is_within_ten_percent_of_the_real_heap() {
-    let cases: Vec<(&str, Box<dyn Fn() -> Box<Tracker>>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "empty, default windows and days",
             Box::new(|| Box::new(Tracker::new(config(true, 0)).expect("config"))),

@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use ahash::RandomState;
 
+use crate::heap;
 use crate::intern::ItemId;
 
 /// Per-item counts of one bucket.
@@ -75,11 +76,11 @@ impl BucketRing {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.buckets.capacity() * std::mem::size_of::<Bucket>()
+        heap::buffer::<Bucket>(self.buckets.capacity())
             + self
                 .buckets
                 .iter()
-                .map(|b| b.capacity() * (std::mem::size_of::<(ItemId, u64)>() + 1))
+                .map(|b| heap::hash_map::<ItemId, u64>(b.capacity()))
                 .sum::<usize>()
     }
 }
