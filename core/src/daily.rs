@@ -81,7 +81,7 @@ impl DailyRollup {
     }
 
     /// The newest day that is final at clock `t` (`t >= end + lateness`).
-    fn newest_final(&self, t: i64) -> Day {
+    pub fn newest_final(&self, t: i64) -> Day {
         self.day_of(t.saturating_sub(self.lateness as i64).max(0))
             .prev()
     }

@@ -19,6 +19,11 @@ use crate::heap;
 /// The most ids a tracker remembers for dedupe.
 pub const MAX_REMEMBERED_IDS: usize = 2_000_000;
 
+/// The width of the buckets ids are forgotten by: a sixtieth of the horizon.
+fn bucket_width(horizon: u64) -> i64 {
+    (horizon / 60).max(1) as i64
+}
+
 /// Remembered event ids.
 #[derive(Debug, Clone)]
 pub struct Dedupe {
@@ -35,7 +40,7 @@ impl Dedupe {
     pub fn new(horizon: u64) -> Self {
         Dedupe {
             horizon,
-            width: (horizon / 60).max(1) as i64,
+            width: bucket_width(horizon),
             latest: HashMap::default(),
             first: 0,
             buckets: VecDeque::new(),
@@ -59,6 +64,15 @@ impl Dedupe {
 
     pub fn is_empty(&self) -> bool {
         self.latest.is_empty()
+    }
+
+    /// The oldest timestamp a dedupe of `horizon` may still remember at clock `t`: ids leave
+    /// a whole bucket at a time, so up to one bucket width past the horizon.
+    pub fn oldest_remembered(horizon: u64, t: i64) -> i64 {
+        let width = bucket_width(horizon);
+        t.saturating_sub(horizon as i64)
+            .div_euclid(width)
+            .saturating_mul(width)
     }
 
     fn oldest_relevant(&self, t: i64) -> i64 {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Day;
-use crate::config::TrackerConfig;
+use crate::config::{TrackerConfig, WindowSpec};
 use crate::daily::DailyRollup;
 use crate::dedupe::{Dedupe, MAX_REMEMBERED_IDS};
 use crate::error::{CoreError, CoreResult};
@@ -143,6 +143,9 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
     if !(0..=MAX_TIMESTAMP).contains(&v1.clock) {
         return Err(corrupt("clock out of range"));
     }
+    if v1.stats.volume > MAX_COUNT {
+        return Err(corrupt("volume out of range"));
+    }
     if v1.windows.len() != v1.config.windows.len() {
         return Err(corrupt("window count differs from the configuration"));
     }
@@ -170,8 +173,8 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
     for (spec, encoded) in v1.config.windows.iter().zip(&v1.windows) {
         let window = match (spec.is_all_time(), encoded) {
             (false, WindowV1::Sliding { first, buckets }) => {
-                let span = (spec.length / spec.bucket_width().max(1)) as usize + 2;
-                if buckets.len() > span || *first < 0 || *first > MAX_TIMESTAMP {
+                if !buckets.is_empty() && !ring_within_window(spec, v1.clock, *first, buckets.len())
+                {
                     return Err(corrupt("window ring out of range"));
                 }
                 let mut ring = VecDeque::with_capacity(buckets.len());
@@ -201,8 +204,8 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
             }
             _ => return Err(corrupt("window kind differs from the configuration")),
         };
-        if window.tally().total() > MAX_COUNT {
-            return Err(corrupt("window total out of range"));
+        if window.tally().total() > v1.stats.volume {
+            return Err(corrupt("window total exceeds the volume"));
         }
         for (id, _) in window.tally().iter() {
             interner.retain(id);
@@ -225,6 +228,19 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
     }))
 }
 
+/// Whether a ring of `len` buckets from index `first` lies where a live window at clock `t`
+/// keeps its buckets: none older than the window, none past the clock's bucket.
+fn ring_within_window(spec: &WindowSpec, t: i64, first: i64, len: usize) -> bool {
+    let width = spec.bucket_width().max(1) as i64;
+    let oldest = t
+        .saturating_sub(spec.length as i64)
+        .saturating_add(1)
+        .max(0)
+        .div_euclid(width);
+    let newest = t.div_euclid(width);
+    i64::try_from(len).is_ok_and(|len| first >= oldest && first.saturating_add(len - 1) <= newest)
+}
+
 /// Maps an encoded `(dense id, count)` to the interned id, refusing bad ids and counts.
 type PairCheck<'a> = dyn Fn(&(ItemId, u64)) -> CoreResult<(ItemId, u64)> + 'a;
 
@@ -237,6 +253,13 @@ fn decode_daily(
     match (empty, &v1.daily) {
         (None, None) => Ok(None),
         (Some(rollup), Some(encoded)) => {
+            let (oldest, today) = (rollup.oldest_retained(v1.clock), rollup.today(v1.clock));
+            if encoded
+                .final_through
+                .is_some_and(|day| Day(day) > rollup.newest_final(v1.clock))
+            {
+                return Err(corrupt("a day is marked final before its time"));
+            }
             let mut days = BTreeMap::new();
             for (day, pairs) in &encoded.days {
                 let mut tally = Tally::new(v1.config.k);
@@ -247,8 +270,11 @@ fn decode_daily(
                     }
                     tally.add(id, count);
                 }
-                if tally.total() > MAX_COUNT {
-                    return Err(corrupt("day total out of range"));
+                if tally.total() > v1.stats.volume {
+                    return Err(corrupt("day total exceeds the volume"));
+                }
+                if !(oldest..=today).contains(&Day(*day)) {
+                    return Err(corrupt("day outside the retained days"));
                 }
                 for (id, _) in tally.iter() {
                     interner.retain(id);
@@ -271,8 +297,9 @@ fn decode_dedupe(v1: &TrackerV1) -> CoreResult<Option<Dedupe>> {
                 return Err(corrupt("too many dedupe ids"));
             }
             let mut ids = Vec::with_capacity(encoded.ids.len());
+            let oldest = Dedupe::oldest_remembered(horizon, v1.clock);
             for (id, ts) in &encoded.ids {
-                if id.is_empty() || id.len() > MAX_ITEM_LEN || !(0..=MAX_TIMESTAMP).contains(ts) {
+                if id.is_empty() || id.len() > MAX_ITEM_LEN || !(oldest..=v1.clock).contains(ts) {
                     return Err(corrupt("dedupe id out of range"));
                 }
                 ids.push((id.clone(), *ts));
@@ -283,11 +310,16 @@ fn decode_dedupe(v1: &TrackerV1) -> CoreResult<Option<Dedupe>> {
     }
 }
 
-/// A bucket's absolute index and its `(item bytes, count)` pairs sorted by bytes.
+/// A bucket's absolute index (or a day's number) and its `(item bytes, count)` pairs sorted
+/// by bytes.
 type NamedBucket = (i64, Vec<(Vec<u8>, u64)>);
 
+/// A remembered dedupe id and its latest accepted timestamp.
+type RememberedId<'a> = (&'a [u8], i64);
+
 /// Canonical bytes of a tracker's logical state, independent of item ids and hash order:
-/// equal for trackers that answer every query the same way (for `DEBUG DIGEST`).
+/// windows, days and remembered dedupe ids; equal for trackers that answer every query the
+/// same way and will answer every future write the same way (for `DEBUG DIGEST`).
 pub fn digest_bytes(tracker: &Tracker) -> Vec<u8> {
     let named = |pairs: &mut dyn Iterator<Item = (ItemId, u64)>| -> Vec<(Vec<u8>, u64)> {
         let mut named: Vec<(Vec<u8>, u64)> = pairs
@@ -309,11 +341,175 @@ pub fn digest_bytes(tracker: &Tracker) -> Vec<u8> {
             Window::AllTime(tally) => vec![(0, named(&mut tally.iter()))],
         })
         .collect();
+    let days: Option<(Option<i32>, Vec<NamedBucket>)> = tracker.daily().map(|rollup| {
+        let days = rollup
+            .stored_days()
+            .map(|(day, tally)| (i64::from(day.0), named(&mut tally.iter())))
+            .collect();
+        (rollup.final_through().map(|day| day.0), days)
+    });
+    let dedupe: Option<(u64, Vec<RememberedId>)> = tracker.dedupe().map(|dedupe| {
+        let mut ids: Vec<RememberedId> = dedupe.iter().collect();
+        ids.sort_unstable();
+        (dedupe.forgotten(), ids)
+    });
     postcard::to_allocvec(&(
         tracker.config(),
         tracker.stored_clock(),
         tracker.stats(),
         windows,
+        days,
+        dedupe,
     ))
     .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ClockMode, DailySpec};
+    use crate::event::Event;
+
+    const HOUR: i64 = 3_600_000;
+    const START: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+    /// A tracker with windows, days and dedupe ids, fed over two hours of event time.
+    fn filled() -> Tracker {
+        let config = TrackerConfig {
+            clock: ClockMode::Event,
+            daily: Some(DailySpec::default()),
+            dedupe: HOUR as u64,
+            ..TrackerConfig::default()
+        };
+        let mut tracker = Tracker::new(config).unwrap();
+        let ids: Vec<String> = (0..200).map(|n| format!("id{n}")).collect();
+        let events: Vec<Event<'_>> = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| Event {
+                ts: START + n as i64 * 36_000,
+                item: if n % 3 == 0 { b"a" } else { b"b" },
+                count: 1,
+                id: Some(id.as_bytes()),
+            })
+            .collect();
+        tracker.ingest(&events, 0).unwrap();
+        tracker
+    }
+
+    fn body(tracker: &Tracker) -> TrackerV1 {
+        let bytes = encode(tracker);
+        postcard::from_bytes(&bytes[MAGIC.len() + 1..]).unwrap()
+    }
+
+    fn reencode(body: &TrackerV1) -> Vec<u8> {
+        let mut out = Vec::from(&MAGIC[..]);
+        out.push(ENCODING_VERSION);
+        postcard::to_extend(body, out).unwrap()
+    }
+
+    fn refused(change: impl FnOnce(&mut TrackerV1), reason: &str) {
+        let mut body = body(&filled());
+        change(&mut body);
+        let Err(error) = decode(&reencode(&body)) else {
+            panic!("{reason}: corrupt state decoded");
+        };
+        assert!(error.0.contains(reason), "{reason}: got {}", error.0);
+    }
+
+    #[test]
+    fn round_trip_keeps_the_digest() {
+        let tracker = filled();
+        let decoded = decode(&encode(&tracker)).unwrap();
+        assert_eq!(digest_bytes(&decoded), digest_bytes(&tracker));
+        assert_eq!(
+            decode(&reencode(&body(&tracker)))
+                .map(|t| digest_bytes(&t))
+                .ok(),
+            Some(digest_bytes(&tracker))
+        );
+    }
+
+    #[test]
+    fn digest_covers_days_and_dedupe_ids() {
+        let tracker = filled();
+        let mut body = body(&tracker);
+        if let Some(dedupe) = &mut body.dedupe {
+            dedupe.ids.pop();
+        }
+        let fewer_ids = decode(&reencode(&body)).unwrap();
+        assert_ne!(digest_bytes(&fewer_ids), digest_bytes(&tracker));
+        let mut body = self::body(&tracker);
+        if let Some(daily) = &mut body.daily {
+            daily.final_through = None;
+        }
+        let unmarked = decode(&reencode(&body)).unwrap();
+        assert_ne!(digest_bytes(&unmarked), digest_bytes(&tracker));
+    }
+
+    #[test]
+    fn refuses_a_ring_far_from_the_clock() {
+        refused(
+            |body| {
+                if let Some(WindowV1::Sliding { first, .. }) = body.windows.get_mut(0) {
+                    *first = 0;
+                }
+            },
+            "window ring out of range",
+        );
+        refused(
+            |body| {
+                if let Some(WindowV1::Sliding { buckets, .. }) = body.windows.get_mut(2) {
+                    buckets.extend(std::iter::repeat_n(Vec::new(), 10_000));
+                }
+            },
+            "window ring out of range",
+        );
+    }
+
+    #[test]
+    fn refuses_dedupe_ids_outside_the_horizon() {
+        refused(
+            |body| {
+                if let Some(dedupe) = &mut body.dedupe {
+                    dedupe.ids[0].1 = 0;
+                }
+            },
+            "dedupe id out of range",
+        );
+        refused(
+            |body| {
+                if let Some(dedupe) = &mut body.dedupe {
+                    dedupe.ids[0].1 = body.clock + 1;
+                }
+            },
+            "dedupe id out of range",
+        );
+    }
+
+    #[test]
+    fn refuses_days_outside_the_retained_range() {
+        refused(
+            |body| {
+                if let Some(daily) = &mut body.daily {
+                    daily.days[0].0 -= 400;
+                }
+            },
+            "day outside the retained days",
+        );
+        refused(
+            |body| {
+                if let Some(daily) = &mut body.daily {
+                    daily.final_through = Some(i32::MAX);
+                }
+            },
+            "marked final before its time",
+        );
+    }
+
+    #[test]
+    fn refuses_totals_beyond_the_volume() {
+        refused(|body| body.stats.volume = 0, "exceeds the volume");
+        refused(|body| body.stats.volume = u64::MAX, "volume out of range");
+    }
 }
