@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing redis-wtopk needs and is missing: redis-server (with
-# redis-cli), libclang-dev (for bindgen), the kill(1) binary, and the rustfmt and clippy
-# components; with --for-tests also libfaketime (a replica test runs a server with its clock
-# two days ahead). Calls apt-get only when a package is missing; uses sudo only when not root.
+# redis-cli), libclang-dev (for bindgen), a C toolchain, the kill(1) binary, Rust through
+# rustup when cargo is missing, and the rustfmt and clippy components. Calls apt-get only when
+# a package is missing; uses sudo only when not root. Callers source ~/.cargo/env afterwards
+# so that a freshly installed cargo is on their PATH.
 set -euo pipefail
 
 as_root() {
@@ -25,8 +26,9 @@ type -P redis-server >/dev/null || missing+=(redis-server)
 type -P redis-cli >/dev/null || missing+=(redis-tools)
 type -P kill >/dev/null || missing+=(procps)
 have_package libclang-dev || missing+=(libclang-dev)
-if [ "${1:-}" = "--for-tests" ]; then
-    have_package faketime || missing+=(faketime)
+type -P cc >/dev/null || missing+=(build-essential)
+if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
+    type -P curl >/dev/null || missing+=(curl ca-certificates)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -43,10 +45,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
 fi
 
-if ! command -v cargo >/dev/null 2>&1; then
-    echo "install-deps: cargo not found; install Rust from https://rustup.rs" >&2
-    exit 1
+if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
+    echo "install-deps: installing Rust (stable) with rustup into ~/.cargo"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \
+        | sh -s -- -y --profile minimal --component rustfmt,clippy
 fi
+# shellcheck source=/dev/null
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 
 components=()
 cargo fmt --version >/dev/null 2>&1 || components+=(rustfmt)

@@ -11,6 +11,8 @@ logfile="$run_dir/redis.log"
 module="$root/target/release/libredis_wtopk.so"
 
 bash scripts/install-deps.sh
+# shellcheck source=/dev/null
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 cargo build --release -p redis-wtopk
 
 mkdir -p "$run_dir/data"

@@ -128,10 +128,12 @@ unsafe extern "C" fn mem_usage(value: *const c_void) -> usize {
     guard(|| tracker.heap_bytes(), || 0)
 }
 
+/// Roughly the allocations freeing the tracker costs; Redis frees values above 64 in its
+/// background thread. Never 0, which Redis reads as "always free in the background".
 unsafe extern "C" fn free_effort(_key: *mut raw::RedisModuleString, value: *const c_void) -> usize {
     let tracker = tracker(value);
     guard(
-        || tracker.distinct_items() * (tracker.windows().len() + 1),
+        || (tracker.distinct_items() * (tracker.windows().len() + 1)).max(1),
         || 0,
     )
 }

@@ -3,13 +3,14 @@
 //! tracker is lent to a closure for as long as the key is open.
 
 use redis_module::{Context, KeyType, RedisError, RedisString};
+use wtopk_core::parse::shown;
 use wtopk_core::{Tracker, TrackerConfig};
 
 use crate::data_type::TRACKER_TYPE;
 use crate::errors::{err, from_core, wrong_type};
 
 fn missing(name: &RedisString) -> RedisError {
-    err(format!("key '{}' does not exist", name.to_string_lossy()))
+    err(format!("key '{}' does not exist", shown(name.as_slice())))
 }
 
 /// Lends the tracker at `name` to `read`; error if the key is missing or of another type.
@@ -34,7 +35,8 @@ pub enum IfMissing {
     CreateDefault,
 }
 
-/// Lends the tracker at `name` to `write`, creating it first if asked to.
+/// Lends the tracker at `name` to `write`, creating it first if asked to. A tracker created
+/// here is removed again if `write` refuses, so a refused command leaves no key behind.
 pub fn with_tracker_mut<R>(
     ctx: &Context,
     name: &RedisString,
@@ -42,7 +44,8 @@ pub fn with_tracker_mut<R>(
     write: impl FnOnce(&mut Tracker) -> Result<R, RedisError>,
 ) -> Result<R, RedisError> {
     let key = ctx.open_key_writable(name);
-    if key.key_type() == KeyType::Empty {
+    let created = key.key_type() == KeyType::Empty;
+    if created {
         match if_missing {
             IfMissing::Fail => return Err(missing(name)),
             IfMissing::CreateDefault => {
@@ -56,7 +59,11 @@ pub fn with_tracker_mut<R>(
         .get_value::<Tracker>(&TRACKER_TYPE)
         .map_err(|_| wrong_type())?
         .ok_or_else(|| missing(name))?;
-    write(tracker)
+    let result = write(tracker);
+    if created && result.is_err() {
+        key.delete()?;
+    }
+    result
 }
 
 /// Stores a new tracker at `name`; error if the key exists.
@@ -65,7 +72,7 @@ pub fn create(ctx: &Context, name: &RedisString, tracker: Tracker) -> Result<(),
     if key.key_type() != KeyType::Empty {
         return Err(err(format!(
             "key '{}' already exists",
-            name.to_string_lossy()
+            shown(name.as_slice())
         )));
     }
     key.set_value(&TRACKER_TYPE, tracker)

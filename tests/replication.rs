@@ -2,8 +2,9 @@
 //! `DEBUG DIGEST-VALUE`, same answers to every query) after a full sync (data written before
 //! the replica attached) and after incremental writes, also for events stamped `*`, for
 //! decisions that used the master's clock (the future bound) and for writes from a script;
-//! the digest reflects the content; a replica refuses writes; a replica whose wall clock runs
-//! two days ahead (libfaketime) still holds exactly the master's state.
+//! the digest reflects the content; a replica refuses writes; a replica that executes the
+//! stream three seconds after the master (held by `DEBUG SLEEP`) still holds exactly the
+//! master's state, so it never judged an event by its own clock.
 
 mod common;
 
@@ -99,34 +100,65 @@ fn incremental_sync_from_an_empty_master() {
     assert_eq!(err.code(), Some("READONLY"), "{}", error_text(&err));
 }
 
-/// The server's wall clock in ms, from `TIME`.
-fn server_time(con: &mut Connection) -> i64 {
-    let parts: Vec<i64> = match run(con, &["TIME"]) {
-        Value::Array(parts) => parts.iter().map(|p| text(p).parse().unwrap_or(0)).collect(),
-        other => panic!("TIME answered {other:?}"),
-    };
-    parts[0] * 1000 + parts[1] / 1000
-}
+/// A tracker whose stored state depends on the clock of whoever executes the writes: a 2s
+/// window (events older than 2s are outside), a 1s future bound and daily totals.
+const LAGGING: &str = "lagging";
 
 #[test]
-fn a_replica_whose_clock_is_two_days_ahead_stays_identical() {
+fn a_replica_that_executes_the_stream_three_seconds_late_stays_identical() {
     let master = master();
     let mut con = master.client();
-    fill(&mut con);
-    let replica = master.replica_with(ServerOptions::new().clock_offset("+2d"));
-    let mut replica_con = replica.client();
-    let ahead = server_time(&mut replica_con) - server_time(&mut con);
-    assert!(
-        (47 * 3_600_000..49 * 3_600_000).contains(&ahead),
-        "the replica's clock runs {ahead} ms ahead, not two days"
+    run(
+        &mut con,
+        &["TOPK.CREATE", LAGGING, "WINDOW", "2s", "FUTURE", "1s"],
     );
-    assert_eq!(digests(&mut con), digests(&mut replica_con));
+    let replica = master.replica();
+    let replica_port = replica.port();
+    let sleeper = std::thread::spawn(move || {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{replica_port}/"));
+        let mut con = client
+            .and_then(|c| c.get_connection())
+            .expect("replica connection");
+        run(&mut con, &["DEBUG", "SLEEP", "3"]);
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
 
-    continue_all(&mut con);
-    clock_decisions(&mut con);
-    run(&mut con, &["TOPK.ADVANCE", "srv", "*"]);
+    let now = now_ms();
+    let ahead = (now + 1_500).to_string();
+    let reply = run(
+        &mut con,
+        &[
+            "TOPK.INGEST",
+            LAGGING,
+            &now.to_string(),
+            "recent",
+            "1",
+            "-",
+            &ahead,
+            "ahead",
+            "1",
+            "-",
+        ],
+    );
+    assert_eq!(
+        ints(&reply),
+        [1, 0, 1],
+        "the master drops only the future event"
+    );
+    run(&mut con, &["TOPK.ADD", LAGGING, "stamped"]);
+    sleeper.join().expect("DEBUG SLEEP on the replica");
     wait_for_sync(&master, &replica);
-    assert_eq!(digests(&mut con), digests(&mut replica_con));
+
+    let mut replica_con = replica.client();
+    assert_eq!(
+        digest(&mut con, LAGGING),
+        digest(&mut replica_con, LAGGING),
+        "a replica judging by its own (3s later) clock would keep 'ahead' and drop 'recent'"
+    );
+    assert_eq!(
+        snapshot(&mut con, LAGGING),
+        snapshot(&mut replica_con, LAGGING)
+    );
 }
 
 #[test]

@@ -137,15 +137,17 @@ impl Zone {
         let rules = if spelling.starts_with(['+', '-']) {
             parse_offset(spelling).map(Rules::Fixed).ok_or_else(|| {
                 format!(
-                    "invalid UTC offset '{spelling}' (use +HH:MM or -HH:MM with hours 00 to 23 \
-                     and minutes 00 to 59, such as +05:30)"
+                    "invalid UTC offset '{}' (use +HH:MM or -HH:MM with hours 00 to 23 \
+                     and minutes 00 to 59, such as +05:30)",
+                    crate::parse::shown(spelling.as_bytes())
                 )
             })?
         } else {
             find_named_zone(spelling).map(Rules::Named).ok_or_else(|| {
                 format!(
-                    "unknown time zone '{spelling}' (use an IANA name such as Europe/Berlin, \
-                     or an offset such as +05:30)"
+                    "unknown time zone '{}' (use an IANA name such as Europe/Berlin, \
+                     or an offset such as +05:30)",
+                    crate::parse::shown(spelling.as_bytes())
                 )
             })?
         };

@@ -18,7 +18,7 @@ pub fn parse_duration(text: &[u8]) -> CoreResult<u64> {
     let bad = || {
         CoreError::new(format!(
             "invalid duration '{}' (use for example 500ms, 90s, 5m, 1h, 7d)",
-            String::from_utf8_lossy(text)
+            crate::parse::shown(text)
         ))
     };
     let digits_end = text

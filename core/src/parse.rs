@@ -8,13 +8,13 @@ use crate::error::{CoreError, CoreResult};
 use crate::limits::{MAX_INCREMENT, MAX_ITEM_LEN, MAX_TIMESTAMP};
 use crate::tracker::DayRef;
 
-/// Shows a client's token in an error message: lossy UTF-8, cut to 64 characters.
+/// Shows a client's token in an error message: printable ASCII as is, every other byte
+/// escaped (`\xfc`, `\n`), cut to 64 bytes of the token. Error replies are simple strings,
+/// so they must stay ASCII without CR or LF whatever the client sent.
 pub fn shown(token: &[u8]) -> String {
-    let text = String::from_utf8_lossy(token);
-    if text.chars().count() > 64 {
-        format!("{}...", text.chars().take(64).collect::<String>())
-    } else {
-        text.into_owned()
+    match token.get(..64) {
+        Some(head) if token.len() > 64 => format!("{}...", head.escape_ascii()),
+        _ => token.escape_ascii().to_string(),
     }
 }
 
@@ -120,6 +120,13 @@ pub fn parse_day(token: &[u8]) -> CoreResult<DayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_tokens_are_printable_ascii() {
+        assert_eq!(shown(b"caf\xc3\xa9\r\n"), "caf\\xc3\\xa9\\r\\n");
+        let long = shown(&[0xfc; 100]);
+        assert!(long.ends_with("...") && long.len() == 64 * 4 + 3);
+    }
 
     #[test]
     fn timestamps() {

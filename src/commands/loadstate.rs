@@ -21,7 +21,7 @@ pub fn loadstate(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
         KeyType::Empty => {
             return Err(err(format!(
                 "key '{}' does not exist",
-                key_name.to_string_lossy()
+                wtopk_core::parse::shown(key_name.as_slice())
             )))
         }
         _ => return Err(wrong_type()),

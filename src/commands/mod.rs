@@ -123,7 +123,7 @@ fn command_table() -> [CommandDef; 12] {
         CommandDef {
             suffix: "ADVANCE",
             entry: entry_point!(advance::advance),
-            flags: "write",
+            flags: WRITE,
         },
         CommandDef {
             suffix: "QUERY",

@@ -88,7 +88,6 @@ fn newest_mtime(dir: &Path) -> Option<SystemTime> {
 pub struct ServerOptions {
     module_args: Vec<String>,
     config: Vec<(String, String)>,
-    env: Vec<(String, String)>,
 }
 
 impl ServerOptions {
@@ -107,27 +106,6 @@ impl ServerOptions {
         self.config.push((name.to_string(), value.to_string()));
         self
     }
-
-    /// Runs the server with its wall clock `offset` ahead (e.g. `+2d`, `-3h`), through
-    /// libfaketime (Debian's `faketime` package; `scripts/install-deps.sh --for-tests`).
-    pub fn clock_offset(mut self, offset: &str) -> Self {
-        let library = libfaketime().expect("libfaketime.so.1 (apt-get install faketime)");
-        self.env
-            .push(("LD_PRELOAD".into(), library.display().to_string()));
-        self.env.push(("FAKETIME".into(), offset.to_string()));
-        self.env
-            .push(("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()));
-        self
-    }
-}
-
-/// Debian's libfaketime, wherever the architecture puts it.
-fn libfaketime() -> Option<PathBuf> {
-    fs::read_dir("/usr/lib")
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path().join("faketime/libfaketime.so.1"))
-        .find(|path| path.exists())
 }
 
 /// A unique directory under the system temp dir, removed with its content on drop.
@@ -301,12 +279,7 @@ impl Server {
     /// Starts a second server (same options) as a replica of `self` and waits until it is
     /// in sync.
     pub fn replica(&self) -> Server {
-        self.replica_with(self.options.clone())
-    }
-
-    /// Starts a server with `options` as a replica of `self` and waits until it is in sync.
-    pub fn replica_with(&self, options: ServerOptions) -> Server {
-        let replica = Server::start(options);
+        let replica = Server::start(self.options.clone());
         let port = self.port.to_string();
         run(
             &mut replica.client(),
@@ -342,7 +315,6 @@ impl Server {
         for (name, value) in &self.options.config {
             command.arg(format!("--{name}")).arg(value);
         }
-        command.envs(self.options.env.iter().map(|(k, v)| (k, v)));
         command
             .arg("--loadmodule")
             .arg(module_path())
