@@ -88,6 +88,7 @@ fn newest_mtime(dir: &Path) -> Option<SystemTime> {
 pub struct ServerOptions {
     module_args: Vec<String>,
     config: Vec<(String, String)>,
+    rdb: Option<PathBuf>,
 }
 
 impl ServerOptions {
@@ -104,6 +105,12 @@ impl ServerOptions {
     /// A configuration directive given as `--name value` (e.g. `appendonly`, `yes`).
     pub fn config(mut self, name: &str, value: &str) -> Self {
         self.config.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Starts the server on a copy of this RDB file (its `dump.rdb`).
+    pub fn rdb(mut self, path: &Path) -> Self {
+        self.rdb = Some(path.to_path_buf());
         self
     }
 }
@@ -152,6 +159,10 @@ impl Server {
             child: None,
             dir: TempDir::new(),
         };
+        if let Some(rdb) = &server.options.rdb {
+            fs::copy(rdb, server.dump_path())
+                .unwrap_or_else(|e| panic!("copy {} into the server's dir: {e}", rdb.display()));
+        }
         for _ in 0..PORT_ATTEMPTS {
             server.port = free_port();
             if server.launch() {
@@ -287,6 +298,11 @@ impl Server {
         );
         wait_for_sync(self, &replica);
         replica
+    }
+
+    /// The RDB file the server loads at start and writes on SAVE.
+    pub fn dump_path(&self) -> PathBuf {
+        self.dir.0.join("dump.rdb")
     }
 
     fn log_path(&self) -> PathBuf {

@@ -1,0 +1,236 @@
+//! Old RDB files keep loading (issue 4, "Encoding versions"): `tests/fixtures/rdb/` holds one
+//! RDB file per tracker encoding version, written once by redis-server with the module of that
+//! version and never changed. Each file holds event-clock trackers filled by the deterministic
+//! stream below (windows with lateness, days in a DST zone with final days, dedupe ids, the
+//! all-time window, a fixed-offset zone, an empty tracker). The test loads every file and
+//! compares each tracker with the same stream fed to a fresh server: equal
+//! `DEBUG DIGEST-VALUE` (windows, days, remembered ids, counters), equal answers to every
+//! window, `TOPK.DAYS` and `TOPK.DAY` of every retained day, also after a `DEBUG RELOAD` that
+//! re-saves the trackers in the current encoding.
+//!
+//! A new encoding version adds its file with
+//! `cargo test --release --test golden_rdb -- --ignored write_golden_rdb`, which refuses to
+//! overwrite an existing one.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::snapshot::Snapshot;
+use common::*;
+use redis::{Connection, Value};
+use wtopk_core::encoding::ENCODING_VERSION;
+
+/// The trackers of a golden file and how each is created.
+const TRACKERS: [(&str, &[&str]); 4] = [
+    (
+        "golden:shop",
+        &[
+            "CLOCK",
+            "EVENT",
+            "WINDOW",
+            "1m",
+            "LATENESS",
+            "10s",
+            "WINDOW",
+            "1h",
+            "WINDOW",
+            "24h",
+            "K",
+            "500",
+            "DAILY",
+            "7",
+            "TZ",
+            "America/New_York",
+            "LATENESS",
+            "1h",
+            "DEDUPE",
+            "30m",
+        ],
+    ),
+    (
+        "golden:forever",
+        &[
+            "CLOCK", "EVENT", "WINDOW", "all", "WINDOW", "10m", "NODAILY", "K", "50",
+        ],
+    ),
+    (
+        "golden:offset",
+        &["CLOCK", "EVENT", "DAILY", "3", "TZ", "+05:30"],
+    ),
+    (
+        "golden:empty",
+        &[
+            "CLOCK",
+            "EVENT",
+            "WINDOW",
+            "30s",
+            "DAILY",
+            "2",
+            "TZ",
+            "Europe/Berlin",
+            "DEDUPE",
+            "1h",
+        ],
+    ),
+];
+
+/// 2026-03-07T00:00:00Z: the stream crosses New York's spring-forward (2026-03-08).
+const START: i64 = 1_772_841_600_000;
+
+/// A fixed pseudo-random sequence (splitmix64), so the stream never depends on a crate's
+/// generator.
+struct Stream(u64);
+
+impl Stream {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Creates the trackers and feeds them 4,000 events over three days (one in ten up to three
+/// hours late, ids repeating), then moves each clock 20 minutes on (the 1m window empties, the
+/// 1h one partly).
+fn fill(con: &mut Connection) {
+    for (key, options) in TRACKERS {
+        let mut args = vec!["TOPK.CREATE", key];
+        args.extend_from_slice(options);
+        run(con, &args);
+    }
+    let mut stream = Stream(2026);
+    let mut ts = START;
+    for _ in 0..20 {
+        let mut args = Vec::new();
+        for _ in 0..200 {
+            ts += stream.below(130_000) as i64;
+            let late = if stream.below(10) == 0 {
+                stream.below(3 * 3_600_000) as i64
+            } else {
+                0
+            };
+            let rank = stream.below(60);
+            let item = format!("item-{}", rank * rank % 300);
+            let count = (1 + stream.below(50)).to_string();
+            let id = format!("order-{}", stream.below(5_000));
+            args.extend([(ts - late).to_string(), item, count, id]);
+        }
+        for (key, _) in TRACKERS.iter().take(3) {
+            let mut command = vec!["TOPK.INGEST".to_string(), key.to_string()];
+            command.extend(args.iter().cloned());
+            run(con, command);
+        }
+    }
+    let later = (ts + 20 * 60_000).to_string();
+    for (key, _) in TRACKERS {
+        run(con, &["TOPK.ADVANCE", key, &later]);
+    }
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rdb")
+}
+
+fn digest(con: &mut Connection, key: &str) -> String {
+    match run(con, &["DEBUG", "DIGEST-VALUE", key]) {
+        Value::Array(values) if values.len() == 1 => text(&values[0]),
+        other => panic!("DEBUG DIGEST-VALUE {key} answered {other:?}"),
+    }
+}
+
+/// `TOPK.DAYS` and `TOPK.DAY` (top K) of every day it lists, for trackers with days.
+fn days(con: &mut Connection, key: &str) -> Vec<Value> {
+    let listed = match try_run(con, &["TOPK.DAYS", key]) {
+        Ok(Value::Array(days)) => days,
+        _ => return Vec::new(),
+    };
+    let k = info(con, key).int("k").to_string();
+    let mut answers = Vec::new();
+    for day in &listed {
+        let name = match day {
+            Value::Array(fields) if !fields.is_empty() => text(&fields[0]),
+            other => panic!("TOPK.DAYS {key} listed {other:?}"),
+        };
+        answers.push(run(con, &["TOPK.DAY", key, &name, &k]));
+    }
+    answers.extend(listed);
+    answers
+}
+
+/// Everything the test compares for one tracker.
+fn state(con: &mut Connection, key: &str) -> (String, Snapshot, Vec<Value>) {
+    (digest(con, key), snapshot(con, key), days(con, key))
+}
+
+#[test]
+fn every_golden_rdb_loads_into_the_state_it_was_written_from() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .expect("tests/fixtures/rdb")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rdb"))
+        .collect();
+    files.sort();
+    let current = fixtures_dir().join(format!("v{ENCODING_VERSION}.rdb"));
+    assert!(
+        files.contains(&current),
+        "no golden file for encoding version {ENCODING_VERSION}: write it with \
+         `cargo test --release --test golden_rdb -- --ignored write_golden_rdb`"
+    );
+
+    let fresh = Server::default_start();
+    let mut fresh_con = fresh.client();
+    fill(&mut fresh_con);
+    let expected: Vec<_> = TRACKERS
+        .iter()
+        .map(|(key, _)| state(&mut fresh_con, key))
+        .collect();
+    let shop = &expected[0].1;
+    assert!(
+        shop.tops.iter().filter(|(_, top)| !top.is_empty()).count() >= 2
+            && shop.info.int("dedupe_ids") > 0
+            && expected[0].2.len() >= 6,
+        "the stream left golden:shop without windows, ids or days: {shop:?}"
+    );
+
+    for file in &files {
+        let loaded = Server::start(ServerOptions::new().rdb(file));
+        let mut con = loaded.client();
+        for round in ["as loaded", "after DEBUG RELOAD"] {
+            for ((key, _), want) in TRACKERS.iter().zip(&expected) {
+                assert_eq!(
+                    &state(&mut con, key),
+                    want,
+                    "{key} from {} ({round})",
+                    file.display()
+                );
+            }
+            run(&mut con, &["DEBUG", "RELOAD"]);
+        }
+    }
+}
+
+#[test]
+#[ignore = "writes tests/fixtures/rdb/v<N>.rdb for a new encoding version"]
+fn write_golden_rdb() {
+    let path = fixtures_dir().join(format!("v{ENCODING_VERSION}.rdb"));
+    assert!(
+        !path.exists(),
+        "{} exists: golden files never change",
+        path.display()
+    );
+    let server = Server::default_start();
+    let mut con = server.client();
+    fill(&mut con);
+    run(&mut con, &["SAVE"]);
+    std::fs::create_dir_all(fixtures_dir()).expect("create tests/fixtures/rdb");
+    std::fs::copy(server.dump_path(), &path).expect("copy dump.rdb");
+    eprintln!("wrote {}", path.display());
+}
