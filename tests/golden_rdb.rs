@@ -138,13 +138,6 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rdb")
 }
 
-fn digest(con: &mut Connection, key: &str) -> String {
-    match run(con, &["DEBUG", "DIGEST-VALUE", key]) {
-        Value::Array(values) if values.len() == 1 => text(&values[0]),
-        other => panic!("DEBUG DIGEST-VALUE {key} answered {other:?}"),
-    }
-}
-
 /// `TOPK.DAYS` and `TOPK.DAY` (top K) of every day it lists, for trackers with days.
 fn days(con: &mut Connection, key: &str) -> Vec<Value> {
     let listed = match try_run(con, &["TOPK.DAYS", key]) {

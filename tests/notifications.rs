@@ -5,24 +5,14 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 
 #[test]
 fn writes_notify_once_when_they_change_something() {
     let server = Server::default_start();
     let mut con = server.client();
-    run(
-        &mut con,
-        &["CONFIG", "SET", "notify-keyspace-events", "Ed$"],
-    );
     let mut listener = server.client();
-    let mut pubsub = listener.as_pubsub();
-    pubsub
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("read timeout");
-    pubsub.psubscribe("__keyevent@0__:*").expect("psubscribe");
+    let mut pubsub = server.keyevents(&mut listener, "Ed$");
 
     let far = (now_ms() + 3_600_000).to_string();
     run(&mut con, &["TOPK.ADD", "t", "a", "b"]);

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 
 #[test]
@@ -16,13 +14,8 @@ fn prefix_renames_commands_and_events() {
             .module_arg("WTOPK"),
     );
     let mut con = server.client();
-    run(&mut con, &["CONFIG", "SET", "notify-keyspace-events", "Ed"]);
     let mut listener = server.client();
-    let mut pubsub = listener.as_pubsub();
-    pubsub
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("read timeout");
-    pubsub.psubscribe("__keyevent@0__:*").expect("psubscribe");
+    let mut pubsub = server.keyevents(&mut listener, "Ed");
 
     assert_eq!(
         int(&run(&mut con, &["WTOPK.ADD", "t", "a", "b", "a"])),

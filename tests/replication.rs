@@ -10,14 +10,7 @@ mod common;
 
 use common::fixture::{continue_all, fill, snapshots, TRACKERS};
 use common::*;
-use redis::{Connection, Value};
-
-fn digest(con: &mut Connection, key: &str) -> String {
-    match run(con, &["DEBUG", "DIGEST-VALUE", key]) {
-        Value::Array(values) if values.len() == 1 => text(&values[0]),
-        other => panic!("DEBUG DIGEST-VALUE {key} answered {other:?}"),
-    }
-}
+use redis::Connection;
 
 fn digests(con: &mut Connection) -> Vec<String> {
     TRACKERS.iter().map(|t| digest(con, t.key)).collect()

@@ -272,6 +272,14 @@ fn field_pairs(value: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// `DEBUG DIGEST-VALUE` of one key.
+pub fn digest(con: &mut Connection, key: &str) -> String {
+    match run(con, &["DEBUG", "DIGEST-VALUE", key]) {
+        Value::Array(values) if values.len() == 1 => text(&values[0]),
+        other => panic!("DEBUG DIGEST-VALUE {key} answered {other:?}"),
+    }
+}
+
 /// The local wall clock in ms since the epoch (the test server runs on this machine).
 pub fn now_ms() -> i64 {
     let elapsed = SystemTime::now()

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use redis::{Connection, Value};
+use redis::{Connection, PubSub, Value};
 
 use super::replies::{info_field, run, server_info, try_run};
 
@@ -298,6 +298,21 @@ impl Server {
         );
         wait_for_sync(self, &replica);
         replica
+    }
+
+    /// Turns on keyspace notifications of `classes` (e.g. `Ed`) and subscribes `listener`
+    /// to every key event of db 0, with a 10 s read timeout.
+    pub fn keyevents<'a>(&self, listener: &'a mut Connection, classes: &str) -> PubSub<'a> {
+        run(
+            &mut self.client(),
+            &["CONFIG", "SET", "notify-keyspace-events", classes],
+        );
+        let mut pubsub = listener.as_pubsub();
+        pubsub
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        pubsub.psubscribe("__keyevent@0__:*").expect("psubscribe");
+        pubsub
     }
 
     /// The RDB file the server loads at start and writes on SAVE.
