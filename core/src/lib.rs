@@ -17,6 +17,7 @@ pub mod heap;
 pub mod intern;
 pub mod limits;
 pub mod parse;
+pub mod space_saving;
 pub mod tally;
 pub mod tracker;
 pub mod window;
