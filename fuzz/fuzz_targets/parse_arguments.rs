@@ -91,7 +91,12 @@ fn numbers(token: &[u8]) {
         assert_eq!(item, token);
         assert!((1..=MAX_ITEM_LEN).contains(&item.len()));
     }
-    assert!(shown(token).chars().count() <= 67, "shown is too long");
+    let echoed = shown(token);
+    assert!(echoed.len() <= 4 * 64 + 3, "shown is too long");
+    assert!(
+        echoed.bytes().all(|b| b.is_ascii_graphic() || b == b' '),
+        "shown is printable ASCII"
+    );
 }
 
 fn days(token: &[u8]) {
