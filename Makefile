@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PORT ?= 6379
 
-.PHONY: help deps build run stop test fuzz
+.PHONY: help deps build run stop test fuzz bench
 
 help:
 	@echo "make run    build the module (release) and (re)start redis-server on 127.0.0.1:$(PORT) with it"
@@ -12,6 +12,7 @@ help:
 	@echo "make build  release build of the module only"
 	@echo "make deps   install missing system packages and Rust components"
 	@echo "make fuzz   run each cargo-fuzz target for FUZZ_SECONDS (default 600) and report findings"
+	@echo "make bench  the module vs Redis' own commands in one table (BENCH_QUICK=1: short run)"
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,3 +31,6 @@ test:
 
 fuzz:
 	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600) bash scripts/fuzz.sh
+
+bench:
+	@bash scripts/bench.sh

@@ -1,7 +1,9 @@
 //! Core benchmarks: ingest throughput with the default windows (5m, 1h, 24h) and daily
 //! rollup, with dedupe off and on; and the latency of `QUERY 24h 100` on a tracker holding
 //! 1,000,000 distinct items, at the stored clock, one bucket later (expired buckets are
-//! subtracted at read time) and for a derived 12h span.
+//! subtracted at read time) and for a derived 12h span; and updates per second under a true
+//! Zipf(1.1) stream over 100,000 items spanning two days (every window's buckets expire and
+//! days finalize as it goes), in batches of 100 events.
 //! Run with `cargo bench -p wtopk-core`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -132,5 +134,62 @@ fn ingest_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, query_latency, ingest_throughput);
+/// Ranks `0..n` drawn from Zipf(`exponent`) with a fixed seed (splitmix64 and a binary search
+/// over the cumulative weights), so the bench needs no random-number crate.
+fn zipf_ranks(n: usize, exponent: f64, draws: usize) -> Vec<usize> {
+    let mut total = 0.0;
+    let cdf: Vec<f64> = (1..=n)
+        .map(|rank| {
+            total += 1.0 / (rank as f64).powf(exponent);
+            total
+        })
+        .collect();
+    let mut state: u64 = 0x5EED;
+    (0..draws)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            let u = (z >> 11) as f64 / (1u64 << 53) as f64 * total;
+            cdf.partition_point(|&c| c <= u).min(n - 1)
+        })
+        .collect()
+}
+
+fn updates_zipf(c: &mut Criterion) {
+    const ITEMS: usize = 100_000;
+    const EVENTS: usize = 200_000;
+    let names = items(ITEMS as u64);
+    let step = 2 * DAY / EVENTS as i64;
+    let events: Vec<Event<'_>> = zipf_ranks(ITEMS, 1.1, EVENTS)
+        .into_iter()
+        .enumerate()
+        .map(|(i, rank)| Event {
+            ts: START + i as i64 * step,
+            item: &names[rank],
+            count: 1,
+            id: None,
+        })
+        .collect();
+    let mut group = c.benchmark_group("updates_zipf1.1_100k_items");
+    group.throughput(Throughput::Elements(EVENTS as u64));
+    group.sample_size(10);
+    group.bench_function("windows_5m_1h_24h_daily7_batches_of_100", |b| {
+        b.iter_batched(
+            || tracker(ClockMode::Event),
+            |mut tracker| {
+                for chunk in events.chunks(100) {
+                    tracker.ingest(chunk, 0).expect("valid events");
+                }
+                tracker
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, query_latency, ingest_throughput, updates_zipf);
 criterion_main!(benches);

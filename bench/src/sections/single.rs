@@ -1,0 +1,68 @@
+//! Part 1: one item per command, pipelines of 100 commands, over 1 and over 4 connections:
+//! `TOPK.ADD t item` against Redis' cheapest counters for the same items, `HINCRBY h item 1`
+//! and `INCR item`. Target: TOPK.ADD at least 0.75x the ops/s of HINCRBY.
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use super::{create_tracker, flush, measure_with_stats, rate_and_cost};
+use crate::config::{Settings, SEED, UNIVERSE, ZIPF_EXPONENT};
+use crate::load::Workload;
+use crate::report::{ratio, Report, Row};
+use crate::server::Server;
+use crate::zipf::{item_names, Zipf};
+
+const DEPTH: usize = 100;
+/// Pipelines in each workload's pool: 100,000 commands, replayed in a loop.
+const POOL: usize = 1_000;
+const TARGET: f64 = 0.75;
+
+pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
+    report.section("1. one item per command, pipeline 100: ops/s");
+    let mut con = server.connect();
+    flush(&mut con);
+    create_tracker(&mut con, "t", &[]);
+
+    let names = item_names(UNIVERSE);
+    let zipf = Zipf::new(UNIVERSE, ZIPF_EXPONENT);
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let ranks: Vec<usize> = (0..POOL * DEPTH).map(|_| zipf.sample(&mut rng)).collect();
+
+    let mut add = Workload::new("TOPK.ADD", DEPTH);
+    let mut hincrby = Workload::new("HINCRBY", DEPTH);
+    let mut incr = Workload::new("INCR", DEPTH);
+    for &rank in &ranks {
+        let item = names[rank].as_slice();
+        add.push(&[b"TOPK.ADD".as_slice(), b"t", item], 1);
+        hincrby.push(&[b"HINCRBY".as_slice(), b"h", item, b"1"], 1);
+        incr.push(&[b"INCR".as_slice(), item], 1);
+    }
+
+    for connections in [1, 4] {
+        eprintln!("bench: part 1, {connections} connection(s)");
+        let run = |workload: &Workload, command: &str| {
+            let measured = measure_with_stats(server, settings, workload, command, connections);
+            let ops = measured.rate.commands;
+            (ops, rate_and_cost(ops, measured.usec_per_call, "call"))
+        };
+        let (module, module_cell) = run(&add, "topk.add");
+        let (hash, hash_cell) = run(&hincrby, "hincrby");
+        let (string, string_cell) = run(&incr, "incr");
+        let plural = if connections == 1 { "" } else { "s" };
+        report.row(
+            Row::info(
+                format!("TOPK.ADD vs HINCRBY, {connections} connection{plural}"),
+                module_cell.clone(),
+                hash_cell,
+                ratio(module / hash),
+            )
+            .judged(format!(">= {TARGET}x"), module / hash >= TARGET),
+        );
+        report.row(Row::info(
+            format!("TOPK.ADD vs INCR, {connections} connection{plural}"),
+            module_cell,
+            string_cell,
+            ratio(module / string),
+        ));
+    }
+}
