@@ -11,6 +11,7 @@ use redis_module::{native_types::RedisType, raw, RedisString};
 use wtopk_core::encoding::{decode, digest_bytes, encode};
 use wtopk_core::Tracker;
 
+use crate::background_drop;
 use crate::commands::command_name;
 use crate::safety::guard;
 
@@ -169,6 +170,9 @@ unsafe extern "C" fn copy(
 
 unsafe extern "C" fn free(value: *mut c_void) {
     if !value.is_null() {
-        guard(|| drop(Box::from_raw(value.cast::<Tracker>())), || ());
+        guard(
+            || background_drop::drop_tracker(Box::from_raw(value.cast::<Tracker>())),
+            || (),
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! `redis-server --loadmodule libredis_wtopk.so [PREFIX name]`.
 
 mod args;
+mod background_drop;
 mod clock;
 mod commands;
 mod data_type;
