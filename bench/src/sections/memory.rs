@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::queries::MemoryFigure;
-use super::{create_tracker, flush, memory_usage};
+use super::{create_tracker, flush};
 use crate::config::{Settings, SEED, UNIVERSE, ZIPF_EXPONENT};
 use crate::dataset::Stream;
 use crate::report::{bytes, count, ratio, Report, Row};
@@ -33,18 +33,7 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings, figures: &
     stream.ingest(&mut con, "t");
     let recipe = stream.recipe();
     recipe.store(&stream, &mut con);
-    let distinct = stream.totals().len();
-    let own = MemoryFigure {
-        distinct,
-        events: stream.events.len(),
-        tracker: memory_usage(&mut con, "t"),
-        recipe: recipe
-            .key_names()
-            .iter()
-            .map(|key| memory_usage(&mut con, key))
-            .sum(),
-        recipe_keys: recipe.keys.len(),
-    };
+    let own = MemoryFigure::measure(&mut con, &stream, &recipe);
     flush(&mut con);
     report.row(line(
         &own,

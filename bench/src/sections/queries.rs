@@ -43,6 +43,23 @@ pub struct MemoryFigure {
     pub recipe_keys: usize,
 }
 
+impl MemoryFigure {
+    /// `MEMORY USAGE` of tracker `t` and of every key of `recipe`, both holding `stream`.
+    pub fn measure(con: &mut Connection, stream: &Stream, recipe: &Recipe) -> MemoryFigure {
+        MemoryFigure {
+            distinct: stream.totals().len(),
+            events: stream.events.len(),
+            tracker: memory_usage(con, "t"),
+            recipe: recipe
+                .key_names()
+                .iter()
+                .map(|key| memory_usage(con, key))
+                .sum(),
+            recipe_keys: recipe.keys.len(),
+        }
+    }
+}
+
 pub fn run(report: &mut Report, server: &Server, settings: &Settings) -> Vec<MemoryFigure> {
     report.section("3. query latency, one call in flight: server time p50 / p99 (SLOWLOG)");
     let mut figures = Vec::new();
@@ -64,17 +81,7 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) -> Vec<Mem
         let recipe = stream.recipe();
         recipe.store(&stream, &mut con);
         check_same_top(&mut con);
-        figures.push(MemoryFigure {
-            distinct,
-            events: stream.events.len(),
-            tracker: memory_usage(&mut con, "t"),
-            recipe: recipe
-                .key_names()
-                .iter()
-                .map(|key| memory_usage(&mut con, key))
-                .sum(),
-            recipe_keys: recipe.keys.len(),
-        });
+        figures.push(MemoryFigure::measure(&mut con, &stream, &recipe));
         measure_size(report, &mut con, settings, distinct, &recipe);
         flush(&mut con);
     }
