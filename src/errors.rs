@@ -7,18 +7,15 @@ use wtopk_core::CoreError;
 /// error is a simple string, and the reply writer would split multi-byte characters.
 pub fn err(message: impl std::fmt::Display) -> RedisError {
     let text = format!("ERR {message}");
-    if text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-        return RedisError::String(text);
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == ' ' || c.is_ascii_graphic() {
+            shown.push(c);
+        } else {
+            shown.extend(c.escape_unicode());
+        }
     }
-    RedisError::String(
-        text.chars()
-            .map(|c| match c {
-                ' ' => c.to_string(),
-                c if c.is_ascii_graphic() => c.to_string(),
-                c => c.escape_unicode().to_string(),
-            })
-            .collect(),
-    )
+    RedisError::String(shown)
 }
 
 /// The standard reply for a key of another type.

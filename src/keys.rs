@@ -9,7 +9,8 @@ use wtopk_core::{Tracker, TrackerConfig};
 use crate::data_type::TRACKER_TYPE;
 use crate::errors::{err, from_core, wrong_type};
 
-fn missing(name: &RedisString) -> RedisError {
+/// The error for a key that does not exist.
+pub fn missing(name: &RedisString) -> RedisError {
     err(format!("key '{}' does not exist", shown(name.as_slice())))
 }
 

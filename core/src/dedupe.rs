@@ -7,7 +7,8 @@
 //! Memory is bounded: at most [`MAX_REMEMBERED_IDS`] ids are remembered (70 to 100 bytes,
 //! depending on the hash table's load, plus the id's length each). Beyond that the oldest
 //! bucket is forgotten first, so exactly-once then holds for the most recent ids only;
-//! forgotten ids are counted in `forgotten`. Ids are 1 to 4096 bytes, compared byte-wise, never hashed to a shorter key (no false duplicates).
+//! forgotten ids are counted in `forgotten`. Ids are 1 to 4096 bytes, compared byte-wise,
+//! never hashed to a shorter key (no false duplicates).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

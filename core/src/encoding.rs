@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Day;
-use crate::config::{TrackerConfig, WindowSpec};
+use crate::config::TrackerConfig;
 use crate::daily::DailyRollup;
 use crate::dedupe::{Dedupe, MAX_REMEMBERED_IDS};
 use crate::error::{CoreError, CoreResult};
@@ -173,8 +173,10 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
     for (spec, encoded) in v1.config.windows.iter().zip(&v1.windows) {
         let window = match (spec.is_all_time(), encoded) {
             (false, WindowV1::Sliding { first, buckets }) => {
-                if !buckets.is_empty() && !ring_within_window(spec, v1.clock, *first, buckets.len())
-                {
+                let live = SlidingWindow::live_buckets(spec, v1.clock);
+                let last = i64::try_from(buckets.len()).map(|len| first.saturating_add(len - 1));
+                let fits = last.is_ok_and(|last| live.contains(first) && live.contains(&last));
+                if !buckets.is_empty() && !fits {
                     return Err(corrupt("window ring out of range"));
                 }
                 let mut ring = VecDeque::with_capacity(buckets.len());
@@ -226,19 +228,6 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
         dedupe,
         stats: v1.stats,
     }))
-}
-
-/// Whether a ring of `len` buckets from index `first` lies where a live window at clock `t`
-/// keeps its buckets: none older than the window, none past the clock's bucket.
-fn ring_within_window(spec: &WindowSpec, t: i64, first: i64, len: usize) -> bool {
-    let width = spec.bucket_width().max(1) as i64;
-    let oldest = t
-        .saturating_sub(spec.length as i64)
-        .saturating_add(1)
-        .max(0)
-        .div_euclid(width);
-    let newest = t.div_euclid(width);
-    i64::try_from(len).is_ok_and(|len| first >= oldest && first.saturating_add(len - 1) <= newest)
 }
 
 /// Maps an encoded `(dense id, count)` to the interned id, refusing bad ids and counts.

@@ -9,7 +9,8 @@ use wtopk_core::encoding::decode;
 use crate::args::wrong_arity;
 use crate::commands::command_name;
 use crate::data_type::TRACKER_TYPE;
-use crate::errors::{err, from_core, wrong_type};
+use crate::errors::{from_core, wrong_type};
+use crate::keys::missing;
 
 pub fn loadstate(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     let [_, key_name] = args.as_slice() else {
@@ -18,12 +19,7 @@ pub fn loadstate(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     let key = ctx.open_key_writable(key_name);
     match key.key_type() {
         KeyType::String => {}
-        KeyType::Empty => {
-            return Err(err(format!(
-                "key '{}' does not exist",
-                wtopk_core::parse::shown(key_name.as_slice())
-            )))
-        }
+        KeyType::Empty => return Err(missing(key_name)),
         _ => return Err(wrong_type()),
     }
     let tracker = {

@@ -7,12 +7,21 @@
 use crate::config::WindowSpec;
 use crate::intern::{Interner, ItemId};
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 use ahash::RandomState;
 
 use crate::tally::{select_top, Tally};
 use crate::window::ring::{Bucket, BucketRing};
 use crate::window::Verdict;
+
+/// The bucket (of `width` ms) holding `t - span + 1`.
+fn first_covered(width: i64, span: u64, t: i64) -> i64 {
+    t.saturating_sub(span as i64)
+        .saturating_add(1)
+        .max(0)
+        .div_euclid(width)
+}
 
 /// One sliding window's state.
 #[derive(Debug, Clone)]
@@ -53,8 +62,14 @@ impl SlidingWindow {
     /// The oldest bucket a span of `span` ms still covers at clock `t`: the one holding
     /// `t - span + 1`.
     fn first_covered(&self, span: u64, t: i64) -> i64 {
-        let oldest_ts = t.saturating_sub(span as i64).saturating_add(1).max(0);
-        self.bucket_of(oldest_ts)
+        first_covered(self.width, span, t)
+    }
+
+    /// The bucket indices a window of `spec` can hold at clock `t`: from the oldest its
+    /// length covers to the clock's own (events never lie ahead of the clock).
+    pub fn live_buckets(spec: &WindowSpec, t: i64) -> RangeInclusive<i64> {
+        let width = spec.bucket_width().max(1) as i64;
+        first_covered(width, spec.length, t)..=t.div_euclid(width)
     }
 
     pub fn judge(&self, ts: i64, t: i64) -> Verdict {
