@@ -1,13 +1,17 @@
 //! Keyspace notifications of the module class (`d`), named after the command family:
 //! `topk.add`, or `<prefix>.add` in lower case under `PREFIX`.
 
+use std::sync::OnceLock;
+
 use redis_module::{Context, NotifyEvent, RedisString};
 
 use crate::commands::prefix;
 
 /// Publishes `<prefix>.<event>` for `key`.
 pub fn notify(ctx: &Context, event: &str, key: &RedisString) {
-    let name = format!("{}.{event}", prefix().to_ascii_lowercase());
+    static CLASS: OnceLock<String> = OnceLock::new();
+    let class = CLASS.get_or_init(|| prefix().to_ascii_lowercase());
+    let name = format!("{class}.{event}");
     ctx.notify_keyspace_event(NotifyEvent::MODULE, &name, key);
 }
 

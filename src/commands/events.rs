@@ -2,6 +2,8 @@
 //! the tracker at a given server time, then replicate it as `APPLY key now <events>` so that
 //! replicas and the AOF judge it with the master's clock, and notify `topk.add`.
 
+use std::sync::OnceLock;
+
 use redis_module::{Context, RedisError, RedisString};
 use wtopk_core::{Event, IngestOutcome};
 
@@ -29,6 +31,12 @@ pub fn write_events(
     Ok(outcome)
 }
 
+/// `<prefix>.APPLY`, named once (the prefix is set at load).
+fn apply_command() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| command_name("APPLY"))
+}
+
 fn replicate_apply(ctx: &Context, key: &RedisString, events: &[Event<'_>], now: i64) {
     let numbers: Vec<(String, String)> = events
         .iter()
@@ -46,7 +54,7 @@ fn replicate_apply(ctx: &Context, key: &RedisString, events: &[Event<'_>], now: 
             event.id.unwrap_or(b"-"),
         ]);
     }
-    ctx.replicate(&command_name("APPLY"), args.as_slice());
+    ctx.replicate(apply_command(), args.as_slice());
 }
 
 /// The `[accepted, duplicates, dropped]` reply of INGEST and APPLY.
