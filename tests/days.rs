@@ -3,7 +3,8 @@
 //! equal a brute-force count of the events whose local calendar date (computed with
 //! chrono-tz) is that day, including events one millisecond either side of local midnight;
 //! a late event after its day became final is dropped and counted in `events_late`, and the
-//! final day's answer stays as it was.
+//! final day's answer stays as it was; the last local day east of UTC (`+10000-01-01`) can be
+//! named as `TOPK.DAYS` lists it.
 
 mod common;
 
@@ -244,5 +245,60 @@ fn late_event_after_its_day_is_final_is_dropped() {
     assert_eq!(
         days(&mut con, "f")[1],
         ("2026-03-01".into(), "final".into(), 8)
+    );
+}
+
+/// East of UTC the last valid timestamp (the end of 9999 in UTC) falls on a local date of
+/// year 10000: `TOPK.DAYS` spells it `+10000-01-01`, and `TOPK.DAY` takes that spelling.
+#[test]
+fn the_last_local_day_can_be_named_as_days_lists_it() {
+    let server = Server::default_start();
+    let mut con = server.client();
+    run(
+        &mut con,
+        &[
+            "TOPK.CREATE",
+            "edge",
+            "CLOCK",
+            "EVENT",
+            "DAILY",
+            "1",
+            "TZ",
+            "+14:00",
+        ],
+    );
+    let last_ts = Utc
+        .with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
+        .single()
+        .expect("valid")
+        .timestamp_millis()
+        + 999;
+    let reply = run(
+        &mut con,
+        &[
+            "TOPK.INGEST",
+            "edge",
+            &last_ts.to_string(),
+            "midnight-oil",
+            "2",
+            "-",
+        ],
+    );
+    assert_eq!(ints(&reply), [1, 0, 0]);
+    let listed = days(&mut con, "edge");
+    assert_eq!(
+        listed[0],
+        ("+10000-01-01".to_string(), "running".to_string(), 2)
+    );
+    let day = run(&mut con, &["TOPK.DAY", "edge", &listed[0].0]);
+    assert_eq!(pairs(&day), expected(&[("midnight-oil", 2)]));
+    assert_eq!(
+        pairs(&run(&mut con, &["TOPK.DAY", "edge", "today"])),
+        pairs(&day)
+    );
+    expect_err(
+        &mut con,
+        &["TOPK.DAY", "edge", "+10001-01-01"],
+        &["invalid day"],
     );
 }

@@ -51,13 +51,19 @@ impl Day {
         Day(self.0.saturating_sub_unsigned(n))
     }
 
-    /// Parses a strict `YYYY-MM-DD` date with a four-digit year; `None` for anything else,
-    /// including dates that do not exist such as `2026-02-30`.
+    /// Parses a strict `YYYY-MM-DD` date with a four-digit year, or `+10000-MM-DD`; `None`
+    /// for anything else, including dates that do not exist such as `2026-02-30`.
     pub fn parse_iso(text: &str) -> Option<Day> {
-        let &[y3, y2, y1, y0, b'-', m1, m0, b'-', d1, d0] = text.as_bytes() else {
+        // East of UTC, the last valid timestamps fall on local dates of year 10000, which
+        // `to_iso` (and so TOPK.DAYS) spells with a sign: `+10000-01-01`.
+        let (year, rest) = match text.as_bytes() {
+            [b'+', b'1', b'0', b'0', b'0', b'0', rest @ ..] => (10_000, rest),
+            [y3, y2, y1, y0, rest @ ..] => (decimal(&[*y3, *y2, *y1, *y0])?, rest),
+            _ => return None,
+        };
+        let &[b'-', m1, m0, b'-', d1, d0] = rest else {
             return None;
         };
-        let year = decimal(&[y3, y2, y1, y0])?;
         let month = decimal(&[m1, m0])?;
         let day = decimal(&[d1, d0])?;
         let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
@@ -509,6 +515,8 @@ mod tests {
             "2026/01/01",
             "20260101",
             "+2026-01-01",
+            "+10001-01-01",
+            "+09999-12-31",
             "2026-01-01 ",
             "-001-01-01",
             "２０２６-01-01",
@@ -540,6 +548,7 @@ mod tests {
     #[test]
     fn day_range_constants_match_their_dates() {
         assert_eq!(Day::parse_iso("0000-01-01"), Some(FIRST_DAY));
+        assert_eq!(Day::parse_iso("+10000-12-31"), Some(LAST_DAY));
         let last = NaiveDate::from_ymd_opt(10_000, 12, 31).unwrap();
         assert_eq!(last.num_days_from_ce() - CE_DAYS_TO_EPOCH, LAST_DAY.0);
     }
@@ -594,7 +603,7 @@ mod tests {
         }
 
         #[test]
-        fn iso_spelling_round_trips(number in FIRST_DAY.0..=2_932_896) {
+        fn iso_spelling_round_trips(number in FIRST_DAY.0..=LAST_DAY.0) {
             let day = Day(number);
             prop_assert_eq!(Day::parse_iso(&day.to_iso()), Some(day));
         }
