@@ -1,4 +1,4 @@
-//! A tracker's configuration: its windows, `K`, clock mode and future bound, with the
+//! A tracker's configuration: its windows, `K`, counting mode, clock mode and future bound, with the
 //! defaults and validation of SPEC.md. It is fixed at creation, persisted with the tracker,
 //! and validated again whenever it is decoded.
 
@@ -10,8 +10,17 @@ use crate::error::{CoreError, CoreResult};
 use crate::heap;
 use crate::limits::{
     BUCKETS_PER_WINDOW, DEFAULT_DAILY_LATENESS_MS, DEFAULT_DAYS, DEFAULT_FUTURE_MS, DEFAULT_K,
-    MAX_DAYS, MAX_K, MAX_WINDOWS, MAX_WINDOW_MS, MIN_WINDOW_MS,
+    MAX_CAPACITY, MAX_DAYS, MAX_K, MAX_WINDOWS, MAX_WINDOW_MS, MIN_WINDOW_MS,
 };
+
+/// How counts are kept (SPEC.md "Mode").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    /// Exact counts of every item.
+    Exact,
+    /// At most `capacity` tracked items per window and per day, with error bounds.
+    Approx { capacity: usize },
+}
 
 /// Where the tracker's clock T comes from (SPEC.md "Clock T").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +114,7 @@ pub struct TrackerConfig {
     pub daily: Option<DailySpec>,
     /// The dedupe horizon in ms; 0 when dedupe is off.
     pub dedupe: u64,
+    pub mode: Mode,
 }
 
 impl TrackerConfig {
@@ -117,7 +127,7 @@ impl TrackerConfig {
 
 impl Default for TrackerConfig {
     /// Windows 5m, 1h, 24h; K 100; server clock; future bound 1m; daily UTC 7 days; no
-    /// dedupe.
+    /// dedupe; EXACT.
     fn default() -> Self {
         TrackerConfig {
             windows: [300_000, 3_600_000, 86_400_000]
@@ -129,6 +139,7 @@ impl Default for TrackerConfig {
             future: DEFAULT_FUTURE_MS,
             daily: Some(DailySpec::default()),
             dedupe: 0,
+            mode: Mode::Exact,
         }
     }
 }
@@ -170,6 +181,14 @@ impl TrackerConfig {
                 "K must be from 1 to {MAX_K}, got {}",
                 self.k
             )));
+        }
+        if let Mode::Approx { capacity } = self.mode {
+            if !(self.k..=MAX_CAPACITY).contains(&capacity) {
+                return Err(CoreError::new(format!(
+                    "CAPACITY must be from K ({}) to {MAX_CAPACITY}, got {capacity}",
+                    self.k
+                )));
+            }
         }
         if self.future > MAX_WINDOW_MS {
             return Err(CoreError::new("FUTURE is out of range (at most 90d)"));
@@ -254,6 +273,13 @@ mod tests {
         assert!(daily("Europe/Berlin", MAX_DAYS).validate().is_ok());
         assert!(daily("Mars/Olympus", 7).validate().is_err());
         assert!(daily("UTC", MAX_DAYS + 1).validate().is_err());
+        for capacity in [99, MAX_CAPACITY + 1] {
+            let config = TrackerConfig {
+                mode: Mode::Approx { capacity },
+                ..TrackerConfig::default()
+            };
+            assert!(config.validate().is_err(), "capacity {capacity}");
+        }
         for k in [0, MAX_K + 1] {
             let config = TrackerConfig {
                 k,

@@ -1,5 +1,5 @@
 //! Per-calendar-day totals in the tracker's time zone (SPEC.md "Daily rollup"). Each day
-//! with events has an exact [`Tally`]. "Today" is the day containing the clock T; a day is
+//! with events has its [`Counts`] (exact, or bounded in APPROX mode). "Today" is the day containing the clock T; a day is
 //! final once `T >= its end + lateness` and is never changed again; retained days are today,
 //! every earlier day not yet final, and the `days` calendar days before today. The stored
 //! state finalizes and drops days when the clock moves on a write; reads at a later clock
@@ -9,9 +9,9 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use crate::calendar::{Day, Zone};
-use crate::heap;
+use crate::config::Mode;
+use crate::counts::{days_heap_bytes, Counts};
 use crate::intern::{Interner, ItemId};
-use crate::tally::Tally;
 use crate::window::Verdict;
 
 /// The local day boundaries last looked up: most events fall on the same day.
@@ -37,18 +37,20 @@ pub struct DailyRollup {
     days_kept: u32,
     lateness: u64,
     top_capacity: usize,
-    days: BTreeMap<Day, Tally>,
+    mode: Mode,
+    days: BTreeMap<Day, Counts>,
     final_through: Option<Day>,
     last_range: Cell<Option<DayRange>>,
 }
 
 impl DailyRollup {
-    pub fn new(zone: Zone, days_kept: u32, lateness: u64, top_capacity: usize) -> Self {
+    pub fn new(zone: Zone, days_kept: u32, lateness: u64, top_capacity: usize, mode: Mode) -> Self {
         DailyRollup {
             zone,
             days_kept,
             lateness,
             top_capacity,
+            mode,
             days: BTreeMap::new(),
             final_through: None,
             last_range: Cell::new(None),
@@ -107,14 +109,14 @@ impl DailyRollup {
         }
     }
 
-    /// Counts an event judged `Counted`. Returns true if the item is new to its day.
-    pub fn add(&mut self, ts: i64, id: ItemId, amount: u64) -> bool {
+    /// Counts an event judged `Counted`, retaining the ids its day starts to hold.
+    pub fn add(&mut self, ts: i64, id: ItemId, amount: u64, interner: &mut Interner) {
         let day = self.day_of(ts);
-        let capacity = self.top_capacity;
+        let (mode, capacity) = (self.mode, self.top_capacity);
         self.days
             .entry(day)
-            .or_insert_with(|| Tally::new(capacity))
-            .add(id, amount)
+            .or_insert_with(|| Counts::new(mode, capacity))
+            .add(id, amount, interner);
     }
 
     /// Finalizes and drops days as the stored clock reaches `t`. Returns the retained days
@@ -135,16 +137,14 @@ impl DailyRollup {
         }
         let kept = self.days.split_off(&oldest);
         let dropped = std::mem::replace(&mut self.days, kept);
-        for tally in dropped.into_values() {
-            for (id, _) in tally.iter() {
-                interner.release(id);
-            }
+        for counts in dropped.into_values() {
+            counts.release_all(interner);
         }
         finalized
     }
 
-    /// The tally of a day, if it has events.
-    pub fn day(&self, day: Day) -> Option<&Tally> {
+    /// The counts of a day, if it has events.
+    pub fn day(&self, day: Day) -> Option<&Counts> {
         self.days.get(&day)
     }
 
@@ -157,7 +157,7 @@ impl DailyRollup {
             statuses.push(DayStatus {
                 day,
                 is_final: self.is_final(day, t),
-                total: self.days.get(&day).map_or(0, Tally::total),
+                total: self.days.get(&day).map_or(0, Counts::total),
             });
             day = day.prev();
         }
@@ -165,8 +165,8 @@ impl DailyRollup {
     }
 
     /// Days with events and the stored finalization mark, for encoding.
-    pub fn stored_days(&self) -> impl Iterator<Item = (Day, &Tally)> {
-        self.days.iter().map(|(&day, tally)| (day, tally))
+    pub fn stored_days(&self) -> impl Iterator<Item = (Day, &Counts)> {
+        self.days.iter().map(|(&day, counts)| (day, counts))
     }
 
     pub fn final_through(&self) -> Option<Day> {
@@ -174,15 +174,13 @@ impl DailyRollup {
     }
 
     /// Restores a rollup from its encoding.
-    pub fn restore(mut self, final_through: Option<Day>, days: BTreeMap<Day, Tally>) -> Self {
+    pub fn restore(mut self, final_through: Option<Day>, days: BTreeMap<Day, Counts>) -> Self {
         self.final_through = final_through;
         self.days = days;
         self
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.zone.heap_bytes()
-            + heap::btree_map::<Day, Tally>(self.days.len())
-            + self.days.values().map(Tally::heap_bytes).sum::<usize>()
+        self.zone.heap_bytes() + days_heap_bytes(&self.days)
     }
 }

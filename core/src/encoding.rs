@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::approx::{ApproxTable, ApproxWindow, TableState};
 use crate::calendar::Day;
-use crate::config::TrackerConfig;
+use crate::config::{ClockMode, DailySpec, Mode, TrackerConfig, WindowSpec};
+use crate::counts::Counts;
 use crate::daily::DailyRollup;
 use crate::dedupe::{Dedupe, MAX_REMEMBERED_IDS};
 use crate::error::{CoreError, CoreResult};
@@ -20,17 +22,75 @@ use crate::window::{SlidingWindow, Window};
 
 const MAGIC: &[u8; 5] = b"WTOPK";
 /// The encoding written by this version. Every older version stays decodable.
-pub const ENCODING_VERSION: u8 = 1;
+pub const ENCODING_VERSION: u8 = 2;
+
+/// Version 2: the configuration carries the mode; windows and days may be approximate.
+#[derive(Serialize, Deserialize)]
+struct TrackerV2 {
+    config: TrackerConfig,
+    clock: i64,
+    stats: Stats,
+    items: Vec<Vec<u8>>,
+    windows: Vec<WindowV2>,
+    daily: Option<DailyV2>,
+    dedupe: Option<DedupeV1>,
+}
 
 #[derive(Serialize, Deserialize)]
+enum WindowV2 {
+    Sliding {
+        first: i64,
+        buckets: Vec<Vec<(ItemId, u64)>>,
+    },
+    AllTime {
+        counts: Vec<(ItemId, u64)>,
+    },
+    Approx(TableV2),
+}
+
+#[derive(Serialize, Deserialize)]
+struct DailyV2 {
+    final_through: Option<i32>,
+    days: Vec<(i32, DayV2)>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum DayV2 {
+    Exact(Vec<(ItemId, u64)>),
+    Approx(TableV2),
+}
+
+/// An [`ApproxTable`]: see [`TableState`]; slots are `(id, admitted, error, seq, counts)`.
+#[derive(Serialize, Deserialize)]
+struct TableV2 {
+    first: i64,
+    newest: i64,
+    next_seq: u64,
+    unlisted: Vec<u64>,
+    column_totals: Vec<u64>,
+    slots: Vec<(ItemId, i64, u64, u64, Vec<u64>)>,
+}
+
+/// Version 1 (EXACT only), still decoded.
+#[derive(Serialize, Deserialize)]
 struct TrackerV1 {
-    config: TrackerConfig,
+    config: ConfigV1,
     clock: i64,
     stats: Stats,
     items: Vec<Vec<u8>>,
     windows: Vec<WindowV1>,
     daily: Option<DailyV1>,
     dedupe: Option<DedupeV1>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ConfigV1 {
+    windows: Vec<WindowSpec>,
+    k: usize,
+    clock: ClockMode,
+    future: u64,
+    daily: Option<DailySpec>,
+    dedupe: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -56,6 +116,43 @@ enum WindowV1 {
     },
 }
 
+impl From<TrackerV1> for TrackerV2 {
+    fn from(v1: TrackerV1) -> Self {
+        let config = v1.config;
+        TrackerV2 {
+            config: TrackerConfig {
+                windows: config.windows,
+                k: config.k,
+                clock: config.clock,
+                future: config.future,
+                daily: config.daily,
+                dedupe: config.dedupe,
+                mode: Mode::Exact,
+            },
+            clock: v1.clock,
+            stats: v1.stats,
+            items: v1.items,
+            windows: v1
+                .windows
+                .into_iter()
+                .map(|window| match window {
+                    WindowV1::Sliding { first, buckets } => WindowV2::Sliding { first, buckets },
+                    WindowV1::AllTime { counts } => WindowV2::AllTime { counts },
+                })
+                .collect(),
+            daily: v1.daily.map(|daily| DailyV2 {
+                final_through: daily.final_through,
+                days: daily
+                    .days
+                    .into_iter()
+                    .map(|(day, pairs)| (day, DayV2::Exact(pairs)))
+                    .collect(),
+            }),
+            dedupe: v1.dedupe,
+        }
+    }
+}
+
 /// Encodes a tracker; item ids are renumbered densely.
 pub fn encode(tracker: &Tracker) -> Vec<u8> {
     let mut dense = std::collections::HashMap::new();
@@ -64,16 +161,34 @@ pub fn encode(tracker: &Tracker) -> Vec<u8> {
         dense.insert(id, items.len() as ItemId);
         items.push(bytes.to_vec());
     }
+    let dense_id = |id: ItemId| dense.get(&id).copied();
     let renumber = |pairs: &mut dyn Iterator<Item = (ItemId, u64)>| -> Vec<(ItemId, u64)> {
         pairs
-            .filter_map(|(id, count)| Some((*dense.get(&id)?, count)))
+            .filter_map(|(id, count)| Some((dense_id(id)?, count)))
             .collect()
+    };
+    let table = |table: &ApproxTable| -> TableV2 {
+        let state = table.state();
+        TableV2 {
+            first: state.first,
+            newest: state.newest,
+            next_seq: state.next_seq,
+            unlisted: state.unlisted,
+            column_totals: state.column_totals,
+            slots: state
+                .slots
+                .into_iter()
+                .filter_map(|(id, admitted, error, seq, counts)| {
+                    Some((dense_id(id)?, admitted, error, seq, counts))
+                })
+                .collect(),
+        }
     };
     let windows = tracker
         .windows()
         .iter()
         .map(|window| match window {
-            Window::Sliding(sliding) => WindowV1::Sliding {
+            Window::Sliding(sliding) => WindowV2::Sliding {
                 first: sliding.ring().first(),
                 buckets: sliding
                     .ring()
@@ -81,23 +196,30 @@ pub fn encode(tracker: &Tracker) -> Vec<u8> {
                     .map(|(_, bucket)| renumber(&mut bucket.iter().map(|(&id, &c)| (id, c))))
                     .collect(),
             },
-            Window::AllTime(tally) => WindowV1::AllTime {
+            Window::AllTime(tally) => WindowV2::AllTime {
                 counts: renumber(&mut tally.iter()),
             },
+            Window::Approx(approx) => WindowV2::Approx(table(approx.table())),
         })
         .collect();
-    let daily = tracker.daily().map(|rollup| DailyV1 {
+    let daily = tracker.daily().map(|rollup| DailyV2 {
         final_through: rollup.final_through().map(|day| day.0),
         days: rollup
             .stored_days()
-            .map(|(day, tally)| (day.0, renumber(&mut tally.iter())))
+            .map(|(day, counts)| {
+                let encoded = match counts {
+                    Counts::Exact(tally) => DayV2::Exact(renumber(&mut tally.iter())),
+                    Counts::Approx(approx) => DayV2::Approx(table(approx)),
+                };
+                (day.0, encoded)
+            })
             .collect(),
     });
     let dedupe = tracker.dedupe().map(|dedupe| DedupeV1 {
         forgotten: dedupe.forgotten(),
         ids: dedupe.iter().map(|(id, ts)| (id.to_vec(), ts)).collect(),
     });
-    let body = TrackerV1 {
+    let body = TrackerV2 {
         config: tracker.config().clone(),
         clock: tracker.stored_clock(),
         stats: *tracker.stats(),
@@ -122,7 +244,8 @@ pub fn decode(bytes: &[u8]) -> CoreResult<Tracker> {
         .split_first()
         .ok_or_else(|| CoreError::new("truncated tracker encoding"))?;
     match version {
-        1 => decode_v1(body),
+        1 => decode_body(take_all::<TrackerV1>(body)?.into()),
+        2 => decode_body(take_all::<TrackerV2>(body)?),
         other => Err(CoreError::new(format!(
             "tracker encoding version {other} is newer than this module (knows up to {ENCODING_VERSION})"
         ))),
@@ -133,25 +256,30 @@ fn corrupt(what: &str) -> CoreError {
     CoreError::new(format!("corrupt tracker encoding: {what}"))
 }
 
-fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
-    let (v1, rest): (TrackerV1, &[u8]) =
+/// Deserializes a whole body, refusing trailing bytes.
+fn take_all<'a, T: Deserialize<'a>>(body: &'a [u8]) -> CoreResult<T> {
+    let (value, rest): (T, &[u8]) =
         postcard::take_from_bytes(body).map_err(|e| corrupt(&e.to_string()))?;
     if !rest.is_empty() {
         return Err(corrupt("trailing bytes"));
     }
-    v1.config.validate().map_err(|e| corrupt(&e.0))?;
-    if !(0..=MAX_TIMESTAMP).contains(&v1.clock) {
+    Ok(value)
+}
+
+fn decode_body(v2: TrackerV2) -> CoreResult<Tracker> {
+    v2.config.validate().map_err(|e| corrupt(&e.0))?;
+    if !(0..=MAX_TIMESTAMP).contains(&v2.clock) {
         return Err(corrupt("clock out of range"));
     }
-    if v1.stats.volume > MAX_COUNT {
+    if v2.stats.volume > MAX_COUNT {
         return Err(corrupt("volume out of range"));
     }
-    if v1.windows.len() != v1.config.windows.len() {
+    if v2.windows.len() != v2.config.windows.len() {
         return Err(corrupt("window count differs from the configuration"));
     }
     let mut interner = Interner::default();
-    let mut ids = Vec::with_capacity(v1.items.len());
-    for bytes in &v1.items {
+    let mut ids = Vec::with_capacity(v2.items.len());
+    for bytes in &v2.items {
         if bytes.is_empty() || bytes.len() > MAX_ITEM_LEN {
             return Err(corrupt("item length out of range"));
         }
@@ -169,11 +297,16 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
         }
         Ok((id, count))
     };
-    let mut windows = Vec::with_capacity(v1.windows.len());
-    for (spec, encoded) in v1.config.windows.iter().zip(&v1.windows) {
-        let window = match (spec.is_all_time(), encoded) {
-            (false, WindowV1::Sliding { first, buckets }) => {
-                let live = SlidingWindow::live_buckets(spec, v1.clock);
+    let checks = Checks {
+        ids: &ids,
+        volume: v2.stats.volume,
+        mode: v2.config.mode,
+    };
+    let mut windows = Vec::with_capacity(v2.windows.len());
+    for (spec, encoded) in v2.config.windows.iter().zip(&v2.windows) {
+        let window = match (spec.is_all_time(), v2.config.mode, encoded) {
+            (false, Mode::Exact, WindowV2::Sliding { first, buckets }) => {
+                let live = SlidingWindow::live_buckets(spec, v2.clock);
                 let last = i64::try_from(buckets.len()).map(|len| first.saturating_add(len - 1));
                 let fits = last.is_ok_and(|last| live.contains(first) && live.contains(&last));
                 if !buckets.is_empty() && !fits {
@@ -191,84 +324,161 @@ fn decode_v1(body: &[u8]) -> CoreResult<Tracker> {
                     ring.push_back(bucket);
                 }
                 let ring = BucketRing::from_parts(*first, ring);
-                Window::Sliding(SlidingWindow::from_ring(*spec, v1.config.k, ring))
+                let window = SlidingWindow::from_ring(*spec, v2.config.k, ring);
+                checks.retain_tally(window.tally(), &mut interner)?;
+                Window::Sliding(window)
             }
-            (true, WindowV1::AllTime { counts }) => {
-                let mut tally = Tally::new(v1.config.k);
-                for pair in counts {
-                    let (id, count) = check_pair(pair)?;
-                    if tally.count(id) > 0 {
-                        return Err(corrupt("item stored twice"));
-                    }
-                    tally.add(id, count);
-                }
+            (true, Mode::Exact, WindowV2::AllTime { counts }) => {
+                let tally = decode_tally(counts, v2.config.k, &check_pair)?;
+                checks.retain_tally(&tally, &mut interner)?;
                 Window::AllTime(tally)
+            }
+            (_, Mode::Approx { capacity }, WindowV2::Approx(encoded)) => {
+                let (first, newest) = ApproxWindow::live_columns(spec, v2.clock);
+                if (encoded.first, encoded.newest) != (first, newest) {
+                    return Err(corrupt("approximate window columns differ from the clock"));
+                }
+                let columns = ApproxWindow::columns(spec);
+                let table = checks.table(encoded, capacity, columns, &mut interner)?;
+                Window::Approx(ApproxWindow::from_table(*spec, table))
             }
             _ => return Err(corrupt("window kind differs from the configuration")),
         };
-        if window.tally().total() > v1.stats.volume {
-            return Err(corrupt("window total exceeds the volume"));
-        }
-        for (id, _) in window.tally().iter() {
-            interner.retain(id);
-        }
         windows.push(window);
     }
-    let daily = decode_daily(&v1, &check_pair, &mut interner)?;
-    let dedupe = decode_dedupe(&v1)?;
+    let daily = decode_daily(&v2, &checks, &check_pair, &mut interner)?;
+    let dedupe = decode_dedupe(&v2)?;
     for &id in &ids {
         interner.release_if_unused(id);
     }
     Ok(Tracker::from_parts(TrackerParts {
-        config: v1.config,
-        clock: v1.clock,
+        config: v2.config,
+        clock: v2.clock,
         interner,
         windows,
         daily,
         dedupe,
-        stats: v1.stats,
+        stats: v2.stats,
     }))
+}
+
+/// What every decoded aggregate is checked against.
+struct Checks<'a> {
+    /// Interned id of each dense id.
+    ids: &'a [ItemId],
+    /// The tracker's volume: no count, total or bound can exceed it.
+    volume: u64,
+    mode: Mode,
+}
+
+impl Checks<'_> {
+    /// Refuses a tally above the volume, else retains its ids.
+    fn retain_tally(&self, tally: &Tally, interner: &mut Interner) -> CoreResult<()> {
+        if tally.total() > self.volume {
+            return Err(corrupt("total exceeds the volume"));
+        }
+        for (id, _) in tally.iter() {
+            interner.retain(id);
+        }
+        Ok(())
+    }
+
+    /// Rebuilds an approximate table (which retains its ids), refusing bad ids and values.
+    fn table(
+        &self,
+        encoded: &TableV2,
+        capacity: usize,
+        columns: usize,
+        interner: &mut Interner,
+    ) -> CoreResult<ApproxTable> {
+        let within = |value: &u64| *value <= self.volume;
+        let column_total: u64 = encoded
+            .column_totals
+            .iter()
+            .fold(0u64, |sum, &total| sum.saturating_add(total));
+        if column_total > self.volume || !encoded.unlisted.iter().all(within) {
+            return Err(corrupt("approximate table total exceeds the volume"));
+        }
+        let mut slots = Vec::with_capacity(encoded.slots.len().min(capacity));
+        for (id, admitted, error, seq, counts) in &encoded.slots {
+            let id = *self
+                .ids
+                .get(*id as usize)
+                .ok_or_else(|| corrupt("unknown item id"))?;
+            let total = counts.iter().fold(0u64, |sum, &c| sum.saturating_add(c));
+            if total > self.volume || !within(error) {
+                return Err(corrupt("approximate count exceeds the volume"));
+            }
+            slots.push((id, *admitted, *error, *seq, counts.clone()));
+        }
+        let state = TableState {
+            first: encoded.first,
+            newest: encoded.newest,
+            next_seq: encoded.next_seq,
+            unlisted: encoded.unlisted.clone(),
+            column_totals: encoded.column_totals.clone(),
+            slots,
+        };
+        ApproxTable::restore(capacity, columns, state, interner).map_err(corrupt)
+    }
+}
+
+fn decode_tally(
+    pairs: &[(ItemId, u64)],
+    top_capacity: usize,
+    check_pair: &PairCheck<'_>,
+) -> CoreResult<Tally> {
+    let mut tally = Tally::new(top_capacity);
+    for pair in pairs {
+        let (id, count) = check_pair(pair)?;
+        if tally.count(id) > 0 {
+            return Err(corrupt("item stored twice"));
+        }
+        tally.add(id, count);
+    }
+    Ok(tally)
 }
 
 /// Maps an encoded `(dense id, count)` to the interned id, refusing bad ids and counts.
 type PairCheck<'a> = dyn Fn(&(ItemId, u64)) -> CoreResult<(ItemId, u64)> + 'a;
 
 fn decode_daily(
-    v1: &TrackerV1,
+    v2: &TrackerV2,
+    checks: &Checks<'_>,
     check_pair: &PairCheck<'_>,
     interner: &mut Interner,
 ) -> CoreResult<Option<DailyRollup>> {
-    let empty = Tracker::empty_daily(&v1.config).map_err(|e| corrupt(&e.0))?;
-    match (empty, &v1.daily) {
+    let empty = Tracker::empty_daily(&v2.config).map_err(|e| corrupt(&e.0))?;
+    match (empty, &v2.daily) {
         (None, None) => Ok(None),
         (Some(rollup), Some(encoded)) => {
-            let (oldest, today) = (rollup.oldest_retained(v1.clock), rollup.today(v1.clock));
+            let (oldest, today) = (rollup.oldest_retained(v2.clock), rollup.today(v2.clock));
             if encoded
                 .final_through
-                .is_some_and(|day| Day(day) > rollup.newest_final(v1.clock))
+                .is_some_and(|day| Day(day) > rollup.newest_final(v2.clock))
             {
                 return Err(corrupt("a day is marked final before its time"));
             }
             let mut days = BTreeMap::new();
-            for (day, pairs) in &encoded.days {
-                let mut tally = Tally::new(v1.config.k);
-                for pair in pairs {
-                    let (id, count) = check_pair(pair)?;
-                    if tally.count(id) > 0 {
-                        return Err(corrupt("item stored twice in a day"));
-                    }
-                    tally.add(id, count);
-                }
-                if tally.total() > v1.stats.volume {
-                    return Err(corrupt("day total exceeds the volume"));
-                }
+            for (day, encoded_day) in &encoded.days {
                 if !(oldest..=today).contains(&Day(*day)) {
                     return Err(corrupt("day outside the retained days"));
                 }
-                for (id, _) in tally.iter() {
-                    interner.retain(id);
-                }
-                if days.insert(Day(*day), tally).is_some() {
+                let counts = match (checks.mode, encoded_day) {
+                    (Mode::Exact, DayV2::Exact(pairs)) => {
+                        let tally = decode_tally(pairs, v2.config.k, check_pair)?;
+                        checks.retain_tally(&tally, interner)?;
+                        Counts::Exact(tally)
+                    }
+                    (Mode::Approx { capacity }, DayV2::Approx(table)) => {
+                        if (table.first, table.newest) != (0, 0) {
+                            return Err(corrupt("a day has more than one column"));
+                        }
+                        Counts::Approx(checks.table(table, capacity, 1, interner)?)
+                    }
+                    _ => return Err(corrupt("day kind differs from the configuration")),
+                };
+                if days.insert(Day(*day), counts).is_some() {
                     return Err(corrupt("day stored twice"));
                 }
             }
@@ -278,17 +488,17 @@ fn decode_daily(
     }
 }
 
-fn decode_dedupe(v1: &TrackerV1) -> CoreResult<Option<Dedupe>> {
-    match (v1.config.dedupe, &v1.dedupe) {
+fn decode_dedupe(v2: &TrackerV2) -> CoreResult<Option<Dedupe>> {
+    match (v2.config.dedupe, &v2.dedupe) {
         (0, None) => Ok(None),
         (horizon, Some(encoded)) if horizon > 0 => {
             if encoded.ids.len() > MAX_REMEMBERED_IDS {
                 return Err(corrupt("too many dedupe ids"));
             }
             let mut ids = Vec::with_capacity(encoded.ids.len());
-            let oldest = Dedupe::oldest_remembered(horizon, v1.clock);
+            let oldest = Dedupe::oldest_remembered(horizon, v2.clock);
             for (id, ts) in &encoded.ids {
-                if id.is_empty() || id.len() > MAX_ITEM_LEN || !(oldest..=v1.clock).contains(ts) {
+                if id.is_empty() || id.len() > MAX_ITEM_LEN || !(oldest..=v2.clock).contains(ts) {
                     return Err(corrupt("dedupe id out of range"));
                 }
                 ids.push((id.clone(), *ts));
@@ -303,6 +513,11 @@ fn decode_dedupe(v1: &TrackerV1) -> CoreResult<Option<Dedupe>> {
 /// by bytes.
 type NamedBucket = (i64, Vec<(Vec<u8>, u64)>);
 
+/// An approximate table with item bytes for ids, slots sorted by bytes: first and newest
+/// column, next sequence number, unlisted bounds, column totals and slots.
+type NamedTable = (i64, i64, u64, Vec<u64>, Vec<u64>, Vec<NamedSlot>);
+type NamedSlot = (Vec<u8>, i64, u64, u64, Vec<u64>);
+
 /// A remembered dedupe id and its latest accepted timestamp.
 type RememberedId<'a> = (&'a [u8], i64);
 
@@ -310,30 +525,54 @@ type RememberedId<'a> = (&'a [u8], i64);
 /// windows, days and remembered dedupe ids; equal for trackers that answer every query the
 /// same way and will answer every future write the same way (for `DEBUG DIGEST`).
 pub fn digest_bytes(tracker: &Tracker) -> Vec<u8> {
+    let bytes = |id: ItemId| tracker.interner().bytes(id).to_vec();
     let named = |pairs: &mut dyn Iterator<Item = (ItemId, u64)>| -> Vec<(Vec<u8>, u64)> {
-        let mut named: Vec<(Vec<u8>, u64)> = pairs
-            .map(|(id, count)| (tracker.interner().bytes(id).to_vec(), count))
-            .collect();
+        let mut named: Vec<(Vec<u8>, u64)> = pairs.map(|(id, count)| (bytes(id), count)).collect();
         named.sort_unstable();
         named
     };
-    let windows: Vec<Vec<NamedBucket>> = tracker
+    let named_table = |table: &ApproxTable| -> NamedTable {
+        let state = table.state();
+        let mut slots: Vec<NamedSlot> = state
+            .slots
+            .into_iter()
+            .map(|(id, admitted, error, seq, counts)| (bytes(id), admitted, error, seq, counts))
+            .collect();
+        slots.sort_unstable();
+        (
+            state.first,
+            state.newest,
+            state.next_seq,
+            state.unlisted,
+            state.column_totals,
+            slots,
+        )
+    };
+    let windows: Vec<(Vec<NamedBucket>, Option<NamedTable>)> = tracker
         .windows()
         .iter()
         .map(|window| match window {
-            Window::Sliding(sliding) => sliding
-                .ring()
-                .iter()
-                .filter(|(_, bucket)| !bucket.is_empty())
-                .map(|(index, b)| (index, named(&mut b.iter().map(|(&id, &c)| (id, c)))))
-                .collect(),
-            Window::AllTime(tally) => vec![(0, named(&mut tally.iter()))],
+            Window::Sliding(sliding) => (
+                sliding
+                    .ring()
+                    .iter()
+                    .filter(|(_, bucket)| !bucket.is_empty())
+                    .map(|(index, b)| (index, named(&mut b.iter().map(|(&id, &c)| (id, c)))))
+                    .collect(),
+                None,
+            ),
+            Window::AllTime(tally) => (vec![(0, named(&mut tally.iter()))], None),
+            Window::Approx(approx) => (Vec::new(), Some(named_table(approx.table()))),
         })
         .collect();
-    let days: Option<(Option<i32>, Vec<NamedBucket>)> = tracker.daily().map(|rollup| {
+    type NamedDay = (i64, Vec<(Vec<u8>, u64)>, Option<NamedTable>);
+    let days: Option<(Option<i32>, Vec<NamedDay>)> = tracker.daily().map(|rollup| {
         let days = rollup
             .stored_days()
-            .map(|(day, tally)| (i64::from(day.0), named(&mut tally.iter())))
+            .map(|(day, counts)| match counts {
+                Counts::Exact(tally) => (i64::from(day.0), named(&mut tally.iter()), None),
+                Counts::Approx(table) => (i64::from(day.0), Vec::new(), Some(named_table(table))),
+            })
             .collect();
         (rollup.final_through().map(|day| day.0), days)
     });
@@ -386,19 +625,50 @@ mod tests {
         tracker
     }
 
-    fn body(tracker: &Tracker) -> TrackerV1 {
+    /// The same tracker in APPROX mode with room for 10 items of 50: evictions everywhere.
+    fn filled_approx() -> Tracker {
+        let config = TrackerConfig {
+            clock: ClockMode::Event,
+            k: 10,
+            mode: Mode::Approx { capacity: 10 },
+            windows: vec![
+                WindowSpec::sliding(HOUR as u64),
+                WindowSpec::sliding(600_000),
+                WindowSpec::all_time(),
+            ],
+            ..TrackerConfig::default()
+        };
+        let mut tracker = Tracker::new(config).unwrap();
+        let items: Vec<String> = (0..50).map(|n| format!("item{n}")).collect();
+        let events: Vec<Event<'_>> = (0..2_000)
+            .map(|n: usize| Event {
+                ts: START + n as i64 * 3_600,
+                item: items[(n * n + n / 7) % 50].as_bytes(),
+                count: 1 + (n % 3) as u64,
+                id: None,
+            })
+            .collect();
+        tracker.ingest(&events, 0).unwrap();
+        tracker
+    }
+
+    fn body(tracker: &Tracker) -> TrackerV2 {
         let bytes = encode(tracker);
         postcard::from_bytes(&bytes[MAGIC.len() + 1..]).unwrap()
     }
 
-    fn reencode(body: &TrackerV1) -> Vec<u8> {
+    fn reencode(body: &TrackerV2) -> Vec<u8> {
         let mut out = Vec::from(&MAGIC[..]);
         out.push(ENCODING_VERSION);
         postcard::to_extend(body, out).unwrap()
     }
 
-    fn refused(change: impl FnOnce(&mut TrackerV1), reason: &str) {
-        let mut body = body(&filled());
+    fn refused(change: impl FnOnce(&mut TrackerV2), reason: &str) {
+        refused_from(&filled(), change, reason);
+    }
+
+    fn refused_from(tracker: &Tracker, change: impl FnOnce(&mut TrackerV2), reason: &str) {
+        let mut body = body(tracker);
         change(&mut body);
         let Err(error) = decode(&reencode(&body)) else {
             panic!("{reason}: corrupt state decoded");
@@ -416,6 +686,159 @@ mod tests {
                 .map(|t| digest_bytes(&t))
                 .ok(),
             Some(digest_bytes(&tracker))
+        );
+    }
+
+    #[test]
+    fn version_1_still_decodes() {
+        let tracker = filled();
+        let v2 = body(&tracker);
+        let v1 = TrackerV1 {
+            config: ConfigV1 {
+                windows: v2.config.windows,
+                k: v2.config.k,
+                clock: v2.config.clock,
+                future: v2.config.future,
+                daily: v2.config.daily,
+                dedupe: v2.config.dedupe,
+            },
+            clock: v2.clock,
+            stats: v2.stats,
+            items: v2.items,
+            windows: v2
+                .windows
+                .into_iter()
+                .filter_map(|window| match window {
+                    WindowV2::Sliding { first, buckets } => {
+                        Some(WindowV1::Sliding { first, buckets })
+                    }
+                    _ => None,
+                })
+                .collect(),
+            daily: v2.daily.map(|daily| DailyV1 {
+                final_through: daily.final_through,
+                days: daily
+                    .days
+                    .into_iter()
+                    .filter_map(|(day, counts)| match counts {
+                        DayV2::Exact(pairs) => Some((day, pairs)),
+                        DayV2::Approx(_) => None,
+                    })
+                    .collect(),
+            }),
+            dedupe: v2.dedupe,
+        };
+        let mut bytes = Vec::from(&MAGIC[..]);
+        bytes.push(1);
+        let bytes = postcard::to_extend(&v1, bytes).unwrap();
+        assert_eq!(
+            decode(&bytes).map(|t| digest_bytes(&t)).ok(),
+            Some(digest_bytes(&tracker))
+        );
+    }
+
+    #[test]
+    fn approximate_round_trip_keeps_the_digest_and_the_evictions() {
+        let mut tracker = filled_approx();
+        let mut decoded = decode(&encode(&tracker)).unwrap();
+        assert_eq!(digest_bytes(&decoded), digest_bytes(&tracker));
+        let more: Vec<Event<'_>> = (0..500)
+            .map(|n: i64| Event {
+                ts: tracker.stored_clock() + n * 1_000,
+                item: if n % 2 == 0 { b"new-even" } else { b"new-odd" },
+                count: 1,
+                id: None,
+            })
+            .collect();
+        tracker.ingest(&more, 0).unwrap();
+        decoded.ingest(&more, 0).unwrap();
+        assert_eq!(digest_bytes(&decoded), digest_bytes(&tracker));
+    }
+
+    #[test]
+    fn refuses_broken_approximate_tables() {
+        fn table(body: &mut TrackerV2) -> Option<&mut TableV2> {
+            match body.windows.get_mut(0) {
+                Some(WindowV2::Approx(table)) => Some(table),
+                _ => None,
+            }
+        }
+        let tracker = filled_approx();
+        refused_from(
+            &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    t.first -= 1;
+                }
+            },
+            "columns differ from the clock",
+        );
+        refused_from(
+            &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    let copy = t.slots[0].clone();
+                    t.slots.push(copy);
+                }
+            },
+            "more items than its capacity",
+        );
+        refused_from(
+            &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    t.slots.pop();
+                    let copy = t.slots[0].clone();
+                    t.slots.push(copy);
+                }
+            },
+            "unknown or repeated",
+        );
+        refused_from(
+            &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    t.slots[0].0 = 10_000;
+                }
+            },
+            "unknown item id",
+        );
+        refused_from(
+            &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    t.unlisted.pop();
+                }
+            },
+            "column count mismatch",
+        );
+        refused_from(
+            &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    t.slots[0].2 = u64::MAX;
+                }
+            },
+            "exceeds the volume",
+        );
+        refused_from(
+            &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    t.slots[0].1 = t.newest + 1;
+                }
+            },
+            "item out of range",
+        );
+        refused_from(
+            &tracker,
+            |body| body.windows.swap(0, 2),
+            "columns differ from the clock",
+        );
+        refused_from(
+            &tracker,
+            |body| body.config.mode = Mode::Exact,
+            "kind differs from the configuration",
         );
     }
 
@@ -440,7 +863,7 @@ mod tests {
     fn refuses_a_ring_far_from_the_clock() {
         refused(
             |body| {
-                if let Some(WindowV1::Sliding { first, .. }) = body.windows.get_mut(0) {
+                if let Some(WindowV2::Sliding { first, .. }) = body.windows.get_mut(0) {
                     *first = 0;
                 }
             },
@@ -448,7 +871,7 @@ mod tests {
         );
         refused(
             |body| {
-                if let Some(WindowV1::Sliding { buckets, .. }) = body.windows.get_mut(2) {
+                if let Some(WindowV2::Sliding { buckets, .. }) = body.windows.get_mut(2) {
                     buckets.extend(std::iter::repeat_n(Vec::new(), 10_000));
                 }
             },

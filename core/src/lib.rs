@@ -5,8 +5,11 @@
 //! parses arguments, calls one function here and writes the reply; a Rust client can use this
 //! crate directly (for example to decode and merge shard summaries).
 
+pub mod approx;
+pub mod bounds;
 pub mod calendar;
 pub mod config;
+pub mod counts;
 pub mod daily;
 pub mod dedupe;
 pub mod duration;
@@ -22,7 +25,8 @@ pub mod tally;
 pub mod tracker;
 pub mod window;
 
-pub use config::{ClockMode, DailySpec, TrackerConfig, WindowSpec};
+pub use bounds::Bounds;
+pub use config::{ClockMode, DailySpec, Mode, TrackerConfig, WindowSpec};
 pub use error::CoreError;
 pub use event::{Event, IngestOutcome};
 pub use tracker::{DayRef, QueryWindow, Tracker};

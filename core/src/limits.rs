@@ -27,3 +27,6 @@ pub const DEFAULT_DAYS: u32 = 7;
 pub const MAX_DAYS: u32 = 3660;
 /// Default lateness of the daily rollup: ten minutes.
 pub const DEFAULT_DAILY_LATENESS_MS: u64 = 600_000;
+/// Default and largest `CAPACITY` of `MODE APPROX`: tracked items per window and per day.
+pub const DEFAULT_CAPACITY: usize = 8192;
+pub const MAX_CAPACITY: usize = 1_000_000;

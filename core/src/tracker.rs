@@ -5,6 +5,7 @@
 //! are all-or-nothing: everything that can fail is checked before anything is applied. Reads
 //! (`query`, `count`, `info`) take the clock value to answer at and never mutate.
 
+use crate::bounds::Bounds;
 use crate::calendar::{Day, Zone};
 use crate::config::{ClockMode, TrackerConfig};
 use crate::daily::{DailyRollup, DayStatus};
@@ -84,7 +85,7 @@ impl Tracker {
         let windows = config
             .windows
             .iter()
-            .map(|&spec| Window::new(spec, config.k))
+            .map(|&spec| Window::new(spec, config.k, config.mode))
             .collect();
         Ok(Tracker {
             daily: Self::empty_daily(&config)?,
@@ -104,7 +105,13 @@ impl Tracker {
             .as_ref()
             .map(|daily| {
                 let zone = Zone::parse(&daily.zone).map_err(CoreError::new)?;
-                Ok(DailyRollup::new(zone, daily.days, daily.lateness, config.k))
+                Ok(DailyRollup::new(
+                    zone,
+                    daily.days,
+                    daily.lateness,
+                    config.k,
+                    config.mode,
+                ))
             })
             .transpose()
     }
@@ -219,8 +226,8 @@ impl Tracker {
             }
         }
         if let Some(daily) = &mut self.daily {
-            if verdicts.last() == Some(&Verdict::Counted) && daily.add(event.ts, id, event.count) {
-                self.interner.retain(id);
+            if verdicts.last() == Some(&Verdict::Counted) {
+                daily.add(event.ts, id, event.count, &mut self.interner);
             }
         }
         self.interner.release_if_unused(id);
@@ -263,9 +270,14 @@ impl Tracker {
         }
     }
 
-    /// The top `k` items of a window at server time `now`, most frequent first, ties by
-    /// bytes ascending. `k` must be from 1 to K.
-    pub fn query(&self, window: QueryWindow, k: usize, now: i64) -> CoreResult<Vec<(&[u8], u64)>> {
+    /// The top `k` items of a window at server time `now`, most frequent first (by
+    /// estimate), ties by bytes ascending. `k` must be from 1 to K.
+    pub fn query(
+        &self,
+        window: QueryWindow,
+        k: usize,
+        now: i64,
+    ) -> CoreResult<Vec<(&[u8], Bounds)>> {
         self.check_k(k)?;
         let t = self.clock_at(now);
         let (index, span) = self.span_of(window);
@@ -273,11 +285,12 @@ impl Tracker {
         Ok(window
             .top_k(&self.interner, span, t, k)
             .into_iter()
-            .map(|(id, count)| (self.interner.bytes(id), count))
+            .map(|(id, bounds)| (self.interner.bytes(id), bounds))
             .collect())
     }
 
-    /// The count of each item in a window at server time `now` (0 if unseen).
+    /// The count (the estimate in APPROX mode) of each item in a window at server time
+    /// `now` (0 if unseen).
     pub fn count(&self, window: QueryWindow, items: &[&[u8]], now: i64) -> CoreResult<Vec<u64>> {
         let t = self.clock_at(now);
         let (index, span) = self.span_of(window);
@@ -287,7 +300,7 @@ impl Tracker {
             .map(|item| {
                 self.interner
                     .find(item)
-                    .map_or(0, |id| window.count(id, span, t))
+                    .map_or(0, |id| window.count(id, span, t).count)
             })
             .collect())
     }
@@ -431,15 +444,15 @@ impl Tracker {
     }
 
     /// The top `k` items of a retained day at server time `now`.
-    pub fn day_top(&self, day: Day, k: usize) -> CoreResult<Vec<(&[u8], u64)>> {
+    pub fn day_top(&self, day: Day, k: usize) -> CoreResult<Vec<(&[u8], Bounds)>> {
         self.check_k(k)?;
         let rollup = self.rollup()?;
         Ok(rollup
             .day(day)
-            .map(|tally| tally.top_k(&self.interner, k, |_| 0))
+            .map(|counts| counts.top_k(&self.interner, k))
             .unwrap_or_default()
             .into_iter()
-            .map(|(id, count)| (self.interner.bytes(id), count))
+            .map(|(id, bounds)| (self.interner.bytes(id), bounds))
             .collect())
     }
 

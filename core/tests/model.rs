@@ -15,7 +15,8 @@ use chrono_tz::Tz;
 use wtopk_core::calendar::Day;
 use wtopk_core::encoding::{decode, digest_bytes, encode};
 use wtopk_core::{
-    ClockMode, DailySpec, DayRef, Event, QueryWindow, Tracker, TrackerConfig, WindowSpec,
+    Bounds, ClockMode, DailySpec, DayRef, Event, Mode, QueryWindow, Tracker, TrackerConfig,
+    WindowSpec,
 };
 
 /// splitmix64: a small deterministic generator, so a failure names its seed.
@@ -240,7 +241,14 @@ fn ranked(counts: &HashMap<Vec<u8>, u64>, k: usize) -> Vec<(Vec<u8>, u64)> {
     all
 }
 
-fn check_window(tracker: &Tracker, model: &Model, window: QueryWindow, now: i64, k: usize) {
+fn check_window(
+    tracker: &Tracker,
+    model: &Model,
+    window: QueryWindow,
+    now: i64,
+    k: usize,
+    exact: bool,
+) {
     let t = model.clock_at(now);
     assert_eq!(tracker.clock_at(now), t, "clock");
     let (index, span) = match window {
@@ -248,32 +256,66 @@ fn check_window(tracker: &Tracker, model: &Model, window: QueryWindow, now: i64,
         QueryWindow::Derived { window, span } => (window, span),
     };
     let expected = model.counts(index, span, t);
-    let got: Vec<(Vec<u8>, u64)> = tracker
-        .query(window, k, now)
-        .unwrap()
-        .into_iter()
-        .map(|(i, c)| (i.to_vec(), c))
-        .collect();
-    assert_eq!(got, ranked(&expected, k), "top-{k} of {window:?} at T={t}");
+    let answer = tracker.query(window, k, now).unwrap();
+    if exact {
+        let got: Vec<(Vec<u8>, u64)> = answer.iter().map(|(i, c)| (i.to_vec(), c.count)).collect();
+        assert_eq!(got, ranked(&expected, k), "top-{k} of {window:?} at T={t}");
+    } else {
+        check_bounds(
+            &answer,
+            &expected,
+            k,
+            &format!("top-{k} of {window:?} at T={t}"),
+        );
+    }
     let items: Vec<Vec<u8>> = expected
         .keys()
         .take(20)
         .cloned()
+        .chain(answer.iter().map(|(i, _)| i.to_vec()))
         .chain([b"never-seen".to_vec()])
         .collect();
     let refs: Vec<&[u8]> = items.iter().map(Vec::as_slice).collect();
     let counts = tracker.count(window, &refs, now).unwrap();
     for (item, count) in items.iter().zip(counts) {
-        assert_eq!(
-            count,
-            expected.get(item).copied().unwrap_or(0),
-            "COUNT {item:?}"
+        let truth = expected.get(item).copied().unwrap_or(0);
+        if exact {
+            assert_eq!(count, truth, "COUNT {item:?}");
+        } else {
+            assert!(
+                count == 0 || count >= truth,
+                "COUNT {item:?}: {count} < {truth}"
+            );
+            if let Some((_, reported)) = answer.iter().find(|(i, _)| *i == item.as_slice()) {
+                assert_eq!(count, reported.count, "COUNT and QUERY agree on {item:?}");
+            }
+        }
+    }
+}
+
+/// An approximate answer: ranked by estimate, every estimate the upper bound, and the true
+/// count within the bounds.
+fn check_bounds(answer: &[(&[u8], Bounds)], truth: &HashMap<Vec<u8>, u64>, k: usize, what: &str) {
+    assert!(answer.len() <= k, "{what}: {} items", answer.len());
+    for pair in answer.windows(2) {
+        let ((a, x), (b, y)) = (pair[0], pair[1]);
+        assert!(
+            x.count > y.count || (x.count == y.count && a < b),
+            "{what}: order"
+        );
+    }
+    for (item, bounds) in answer {
+        let truth = truth.get(*item).copied().unwrap_or(0);
+        assert_eq!(bounds.count, bounds.upper, "{what}: estimate of {item:?}");
+        assert!(
+            bounds.lower <= truth && truth <= bounds.upper,
+            "{what}: {item:?} true {truth} outside {bounds:?}"
         );
     }
 }
 
 /// Every retained day at the read clock: status, total and top-k as the model has them.
-fn check_days(tracker: &Tracker, model: &Model, now: i64) {
+fn check_days(tracker: &Tracker, model: &Model, now: i64, exact: bool) {
     let Some(days) = &model.days else {
         return;
     };
@@ -298,18 +340,16 @@ fn check_days(tracker: &Tracker, model: &Model, now: i64) {
             .resolve_day(DayRef::DaysAgo(back as u32), now)
             .unwrap();
         assert_eq!(resolved, Day(*day));
-        let top: Vec<(Vec<u8>, u64)> = tracker
-            .day_top(resolved, 10)
-            .unwrap()
-            .into_iter()
-            .map(|(i, c)| (i.to_vec(), c))
-            .collect();
+        let answer = tracker.day_top(resolved, 10).unwrap();
         let empty = HashMap::new();
-        assert_eq!(
-            top,
-            ranked(days.counts.get(day).unwrap_or(&empty), 10),
-            "DAY {day}"
-        );
+        let truth = days.counts.get(day).unwrap_or(&empty);
+        if exact {
+            let top: Vec<(Vec<u8>, u64)> =
+                answer.iter().map(|(i, c)| (i.to_vec(), c.count)).collect();
+            assert_eq!(top, ranked(truth, 10), "DAY {day}");
+        } else {
+            check_bounds(&answer, truth, 10, &format!("DAY {day}"));
+        }
     }
     assert!(tracker
         .resolve_day(DayRef::DaysAgo((today - oldest + 1) as u32), now)
@@ -332,6 +372,7 @@ struct Scenario {
     zone: Option<&'static str>,
     /// Dedupe horizon (ms), 0 for none.
     dedupe: u64,
+    mode: Mode,
 }
 
 fn run(scenario: Scenario) {
@@ -343,7 +384,13 @@ fn run(scenario: Scenario) {
         max_step,
         zone,
         dedupe,
+        mode,
     } = scenario;
+    // 300 distinct items: an APPROX tracker with room for all of them must be exact.
+    let exact = match mode {
+        Mode::Exact => true,
+        Mode::Approx { capacity } => capacity >= 300,
+    };
     let specs = vec![
         WindowSpec {
             length: 60_000,
@@ -367,8 +414,10 @@ fn run(scenario: Scenario) {
             lateness: 600_000,
         }),
         dedupe,
+        mode,
     };
     let mut tracker = Tracker::new(config).unwrap();
+    let mut never_decoded = tracker.clone();
     let mut model = Model {
         specs,
         clock_mode,
@@ -426,6 +475,7 @@ fn run(scenario: Scenario) {
             })
             .collect();
         let outcome = tracker.ingest(&events_in, now).unwrap();
+        never_decoded.ingest(&events_in, now).unwrap();
         let mut expected = Counters::default();
         for (ts, item, count, id) in &batch {
             model.ingest(
@@ -453,11 +503,18 @@ fn run(scenario: Scenario) {
         if batch_no % 7 == 0 {
             tracker = decode(&encode(&tracker)).unwrap();
         }
+        assert_eq!(
+            digest_bytes(&tracker),
+            digest_bytes(&never_decoded),
+            "a decoded tracker evolves like the original (seed {seed} batch {batch_no})"
+        );
         let reads_at = [now, now + rng.below(400_000) as i64];
         for read_now in reads_at {
             for i in 0..4 {
-                check_window(&tracker, &model, QueryWindow::Configured(i), read_now, 50);
-                check_window(&tracker, &model, QueryWindow::Configured(i), read_now, 3);
+                for k in [50, 3] {
+                    let window = QueryWindow::Configured(i);
+                    check_window(&tracker, &model, window, read_now, k, exact);
+                }
             }
             let span = 60_000 + rng.below(3_540_000);
             check_window(
@@ -466,8 +523,9 @@ fn run(scenario: Scenario) {
                 QueryWindow::Derived { window: 2, span },
                 read_now,
                 50,
+                exact,
             );
-            check_days(&tracker, &model, read_now);
+            check_days(&tracker, &model, read_now, exact);
         }
     }
     let restored = decode(&encode(&tracker)).unwrap();
@@ -487,6 +545,7 @@ fn event_clock_matches_the_model_over_10000_events() {
             max_step: 3_000,
             zone: None,
             dedupe: 0,
+            mode: Mode::Exact,
         });
     }
 }
@@ -502,6 +561,7 @@ fn server_clock_matches_the_model_over_10000_events() {
             max_step: 3_000,
             zone: None,
             dedupe: 0,
+            mode: Mode::Exact,
         });
     }
 }
@@ -526,6 +586,7 @@ fn days_across_dst_switches_match_the_model() {
                 max_step: 172_000,
                 zone: Some(zone),
                 dedupe: 1_800_000,
+                mode: Mode::Exact,
             });
         }
     }
@@ -543,6 +604,46 @@ fn dedupe_matches_the_model() {
             max_step: 3_000,
             zone: Some("UTC"),
             dedupe: 600_000,
+            mode: Mode::Exact,
+        });
+    }
+}
+
+/// APPROX with room for every item answers exactly what EXACT answers.
+#[test]
+fn approx_with_room_for_every_item_matches_the_model_exactly() {
+    for (seed, clock) in [(31, ClockMode::Event), (32, ClockMode::Server)] {
+        run(Scenario {
+            seed,
+            clock,
+            events: 10_000,
+            start: 1_774_310_400_000,
+            max_step: 40_000,
+            zone: Some("Europe/Berlin"),
+            dedupe: 600_000,
+            mode: Mode::Approx { capacity: 300 },
+        });
+    }
+}
+
+/// APPROX at a capacity of K = 50 over 300 items: every reported bound holds, in every
+/// window, derived span and day, and a decoded tracker evicts exactly like the original.
+#[test]
+fn approx_bounds_hold_against_the_model() {
+    for (seed, clock) in [
+        (41, ClockMode::Event),
+        (42, ClockMode::Server),
+        (43, ClockMode::Event),
+    ] {
+        run(Scenario {
+            seed,
+            clock,
+            events: 10_000,
+            start: 1_774_310_400_000,
+            max_step: 40_000,
+            zone: Some("America/New_York"),
+            dedupe: 0,
+            mode: Mode::Approx { capacity: 50 },
         });
     }
 }

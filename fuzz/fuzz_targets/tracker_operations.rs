@@ -11,7 +11,7 @@
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use wtopk_core::limits::MAX_WINDOW_MS;
-use wtopk_core::{ClockMode, DailySpec, Tracker, TrackerConfig, WindowSpec};
+use wtopk_core::{ClockMode, DailySpec, Mode, Tracker, TrackerConfig, WindowSpec};
 use wtopk_fuzz::{apply, check_round_trip, read_everything, Op};
 
 /// Window lengths, lateness and horizons around the limits, and common ones.
@@ -97,6 +97,8 @@ struct Input {
     future: Duration,
     daily: Option<DailyInput>,
     dedupe: Option<Duration>,
+    /// `Some(capacity)`: MODE APPROX, with small capacities (evictions) valid.
+    approx: Option<u16>,
     ops: Vec<Op>,
 }
 
@@ -130,6 +132,9 @@ impl Input {
                 lateness: daily.lateness.ms(),
             }),
             dedupe: self.dedupe.as_ref().map_or(0, Duration::ms),
+            mode: self.approx.map_or(Mode::Exact, |capacity| Mode::Approx {
+                capacity: usize::from(capacity),
+            }),
         }
     }
 }

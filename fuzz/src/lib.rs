@@ -8,13 +8,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use wtopk_core::approx::ApproxTable;
 use wtopk_core::calendar::Day;
+use wtopk_core::counts::Counts;
 use wtopk_core::daily::DayStatus;
 use wtopk_core::encoding::{decode, digest_bytes, encode};
 use wtopk_core::limits::MAX_TIMESTAMP;
 use wtopk_core::tally::Tally;
 use wtopk_core::window::Window;
-use wtopk_core::{DayRef, Event, QueryWindow, Tracker};
+use wtopk_core::{Bounds, DayRef, Event, Mode, QueryWindow, Tracker};
 
 /// An instant as fuzz input names it; resolved against the tracker's stored clock.
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -240,14 +242,22 @@ fn ingest(tracker: &mut Tracker, now: i64, inputs: &[EventInput]) {
     }
 }
 
-/// Asserts that `answer` is ranked: count descending, then bytes ascending, no zero counts.
-fn assert_ranked(answer: &[(&[u8], u64)], k: usize) {
+/// Asserts that `answer` is ranked: estimate descending, then bytes ascending, no zero
+/// estimates, each estimate its upper bound and above its lower bound.
+fn assert_ranked(answer: &[(&[u8], Bounds)], k: usize) {
     assert!(answer.len() <= k, "more than k answers");
-    assert!(answer.iter().all(|&(_, count)| count > 0), "a zero count");
+    assert!(answer.iter().all(|(_, b)| b.count > 0), "a zero count");
+    assert!(
+        answer
+            .iter()
+            .all(|(_, b)| b.lower <= b.count && b.count == b.upper),
+        "bounds out of order: {answer:?}"
+    );
     assert!(
         answer
             .windows(2)
-            .all(|w| w[0].1 > w[1].1 || (w[0].1 == w[1].1 && w[0].0 < w[1].0)),
+            .all(|w| w[0].1.count > w[1].1.count
+                || (w[0].1.count == w[1].1.count && w[0].0 < w[1].0)),
         "answer not ranked: {answer:?}"
     );
 }
@@ -261,8 +271,11 @@ fn query(tracker: &Tracker, window: QueryWindow, k: usize, now: i64) {
     let counts = tracker
         .count(window, &items, now)
         .expect("COUNT of a window that QUERY answered");
-    for (&(item, count), counted) in answer.iter().zip(counts) {
-        assert_eq!(count, counted, "QUERY and COUNT disagree on {item:?}");
+    for (&(item, bounds), counted) in answer.iter().zip(counts) {
+        assert_eq!(
+            bounds.count, counted,
+            "QUERY and COUNT disagree on {item:?}"
+        );
     }
 }
 
@@ -284,7 +297,7 @@ fn read_day(tracker: &Tracker, day: DayPick, k: usize, now: i64) {
 fn read_day_top(tracker: &Tracker, status: &DayStatus, k: usize) {
     if let Ok(answer) = tracker.day_top(status.day, k) {
         assert_ranked(&answer, k);
-        let sum: u64 = answer.iter().map(|&(_, count)| count).sum();
+        let sum: u64 = answer.iter().map(|(_, bounds)| bounds.lower).sum();
         assert!(sum <= status.total, "top of a day exceeds its total");
     }
 }
@@ -346,33 +359,106 @@ fn assert_total(tally: &Tally, what: &str) {
     );
 }
 
+/// An approximate table's invariants: within capacity, no item without a count or an
+/// error, tracked counts within each column's total, bounds within the unlisted ones.
+/// Returns the ids it holds.
+fn check_table(table: &ApproxTable, capacity: usize, what: &str) -> Vec<u32> {
+    let state = table.state();
+    assert!(state.slots.len() <= capacity, "{what}: over capacity");
+    let mut column_sums = vec![0u64; state.column_totals.len()];
+    for (_, _, error, _, counts) in &state.slots {
+        assert!(
+            *error > 0 || counts.iter().any(|&c| c > 0),
+            "{what}: an item with nothing counted"
+        );
+        for (sum, count) in column_sums.iter_mut().zip(counts) {
+            *sum += count;
+        }
+    }
+    for (sum, total) in column_sums.iter().zip(&state.column_totals) {
+        assert!(
+            sum <= total,
+            "{what}: tracked counts exceed the column total"
+        );
+    }
+    assert!(
+        state.unlisted.windows(2).all(|w| w[0] >= w[1]),
+        "{what}: unlisted bounds grow toward newer columns"
+    );
+    state.slots.iter().map(|slot| slot.0).collect()
+}
+
+/// What one window or day holds: per-item counts (lower bounds in APPROX mode).
+fn counts_of(tracker: &Tracker, counts: &Counts) -> Named {
+    match counts {
+        Counts::Exact(tally) => named(tracker, tally.iter()),
+        Counts::Approx(table) => table_counts(tracker, table),
+    }
+}
+
+fn table_counts(tracker: &Tracker, table: &ApproxTable) -> Named {
+    let state = table.state();
+    named(
+        tracker,
+        state
+            .slots
+            .into_iter()
+            .map(|(id, _, _, _, counts)| (id, counts.iter().sum())),
+    )
+}
+
+fn window_counts(tracker: &Tracker, window: &Window) -> Named {
+    match window {
+        Window::Sliding(sliding) => named(tracker, sliding.tally().iter()),
+        Window::AllTime(tally) => named(tracker, tally.iter()),
+        Window::Approx(approx) => table_counts(tracker, approx.table()),
+    }
+}
+
 /// The state's structural invariants: each sliding window's running tally equals the sum of
-/// its buckets, totals equal the sum of counts, and the interner holds exactly the items that
-/// some window or day counts (no leaked and no dangling ids).
+/// its buckets, totals equal the sum of counts, approximate tables are consistent, and the
+/// interner holds exactly the items that some window or day counts (no leaked and no
+/// dangling ids).
 pub fn check_invariants(tracker: &Tracker) {
+    let capacity = match tracker.config().mode {
+        Mode::Exact => usize::MAX,
+        Mode::Approx { capacity } => capacity,
+    };
     let mut held = BTreeSet::new();
     for window in tracker.windows() {
-        assert_total(window.tally(), "window");
-        held.extend(window.tally().iter().map(|(id, _)| id));
-        if let Window::Sliding(sliding) = window {
-            let mut sums: BTreeMap<u32, u64> = BTreeMap::new();
-            for (_, bucket) in sliding.ring().iter() {
-                for (&id, &count) in bucket {
-                    *sums.entry(id).or_default() += count;
+        match window {
+            Window::Sliding(sliding) => {
+                assert_total(sliding.tally(), "window");
+                held.extend(sliding.tally().iter().map(|(id, _)| id));
+                let mut sums: BTreeMap<u32, u64> = BTreeMap::new();
+                for (_, bucket) in sliding.ring().iter() {
+                    for (&id, &count) in bucket {
+                        *sums.entry(id).or_default() += count;
+                    }
                 }
+                sums.retain(|_, count| *count > 0);
+                let tally: BTreeMap<u32, u64> = sliding.tally().iter().collect();
+                assert_eq!(
+                    sums, tally,
+                    "running tally differs from the sum of the buckets"
+                );
             }
-            sums.retain(|_, count| *count > 0);
-            let tally: BTreeMap<u32, u64> = sliding.tally().iter().collect();
-            assert_eq!(
-                sums, tally,
-                "running tally differs from the sum of the buckets"
-            );
+            Window::AllTime(tally) => {
+                assert_total(tally, "window");
+                held.extend(tally.iter().map(|(id, _)| id));
+            }
+            Window::Approx(approx) => held.extend(check_table(approx.table(), capacity, "window")),
         }
     }
     if let Some(daily) = tracker.daily() {
-        for (_, tally) in daily.stored_days() {
-            assert_total(tally, "day");
-            held.extend(tally.iter().map(|(id, _)| id));
+        for (_, counts) in daily.stored_days() {
+            match counts {
+                Counts::Exact(tally) => {
+                    assert_total(tally, "day");
+                    held.extend(tally.iter().map(|(id, _)| id));
+                }
+                Counts::Approx(table) => held.extend(check_table(table, capacity, "day")),
+            }
         }
     }
     let interned: BTreeSet<u32> = tracker.interner().iter().map(|(id, _)| id).collect();
@@ -412,12 +498,12 @@ impl State {
             windows: tracker
                 .windows()
                 .iter()
-                .map(|w| named(tracker, w.tally().iter()))
+                .map(|w| window_counts(tracker, w))
                 .collect(),
             days: tracker.daily().map(|daily| {
                 let days = daily
                     .stored_days()
-                    .map(|(day, tally)| (day, named(tracker, tally.iter())))
+                    .map(|(day, counts)| (day, counts_of(tracker, counts)))
                     .collect();
                 (daily.final_through(), days)
             }),

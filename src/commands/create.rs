@@ -5,8 +5,9 @@
 
 use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
 use wtopk_core::duration::parse_duration;
+use wtopk_core::limits::DEFAULT_CAPACITY;
 use wtopk_core::parse::{parse_k, parse_window, shown};
-use wtopk_core::{ClockMode, DailySpec, Tracker, TrackerConfig, WindowSpec};
+use wtopk_core::{ClockMode, DailySpec, Mode, Tracker, TrackerConfig, WindowSpec};
 
 use crate::args::{wrong_arity, Args};
 use crate::commands::command_name;
@@ -35,6 +36,8 @@ fn parse_options(mut args: Args<'_>) -> Result<TrackerConfig, RedisError> {
     let mut windows: Vec<WindowSpec> = Vec::new();
     let mut daily_option: Option<Option<DailySpec>> = None;
     let mut no_daily = false;
+    let mut approx = false;
+    let mut capacity = None;
     while !args.is_done() {
         let option = args.next_bytes("option")?;
         match option.to_ascii_uppercase().as_slice() {
@@ -55,15 +58,16 @@ fn parse_options(mut args: Args<'_>) -> Result<TrackerConfig, RedisError> {
             b"K" => config.k = parse_k(args.next_bytes("number after K")?).map_err(from_core)?,
             b"MODE" => {
                 let mode = args.next_bytes("EXACT or APPROX after MODE")?;
-                if mode.eq_ignore_ascii_case(b"APPROX") {
-                    return Err(err("MODE APPROX is not available in this version yet"));
-                }
-                if !mode.eq_ignore_ascii_case(b"EXACT") {
+                approx = if mode.eq_ignore_ascii_case(b"APPROX") {
+                    true
+                } else if mode.eq_ignore_ascii_case(b"EXACT") {
+                    false
+                } else {
                     return Err(err(format!(
                         "unknown MODE '{}' (EXACT or APPROX)",
                         shown(mode)
                     )));
-                }
+                };
             }
             b"CLOCK" => {
                 let clock = args.next_bytes("SERVER or EVENT after CLOCK")?;
@@ -106,10 +110,17 @@ fn parse_options(mut args: Args<'_>) -> Result<TrackerConfig, RedisError> {
             b"NODAILY" => no_daily = true,
             b"DEDUPE" => config.dedupe = duration_arg(&mut args, "DEDUPE")?,
             b"CAPACITY" => {
-                return Err(err(format!(
-                    "{} is not available in this version yet",
-                    shown(option).to_ascii_uppercase()
-                )));
+                let token = args.next_bytes("number after CAPACITY")?;
+                let parsed = wtopk_core::parse::parse_u64(token)
+                    .and_then(|m| usize::try_from(m).ok())
+                    .filter(|&m| m > 0)
+                    .ok_or_else(|| {
+                        err(format!(
+                            "invalid CAPACITY '{}' (a positive integer)",
+                            shown(token)
+                        ))
+                    })?;
+                capacity = Some(parsed);
             }
             _ => return Err(err(format!("unknown option '{}'", shown(option)))),
         }
@@ -117,6 +128,13 @@ fn parse_options(mut args: Args<'_>) -> Result<TrackerConfig, RedisError> {
     if !windows.is_empty() {
         config.windows = windows;
     }
+    config.mode = match (approx, capacity) {
+        (true, capacity) => Mode::Approx {
+            capacity: capacity.unwrap_or(DEFAULT_CAPACITY),
+        },
+        (false, None) => Mode::Exact,
+        (false, Some(_)) => return Err(err("CAPACITY needs MODE APPROX")),
+    };
     match (daily_option, no_daily) {
         (Some(_), true) => return Err(err("DAILY and NODAILY exclude each other")),
         (Some(daily), false) => config.daily = daily,

@@ -1,7 +1,7 @@
 //! `TOPK.INFO key`: configuration, clock and counters as a flat field/value array.
 
 use redis_module::{Context, RedisResult, RedisString, RedisValue};
-use wtopk_core::ClockMode;
+use wtopk_core::{ClockMode, Mode};
 
 use crate::args::wrong_arity;
 use crate::clock::server_now;
@@ -53,11 +53,18 @@ pub fn info(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
             ClockMode::Server => "server",
             ClockMode::Event => "event",
         };
-        Ok(RedisValue::Array(vec![
-            text("mode"),
-            text("exact"),
-            text("k"),
-            int(config.k),
+        let mut reply = match config.mode {
+            Mode::Exact => vec![text("mode"), text("exact"), text("k"), int(config.k)],
+            Mode::Approx { capacity } => vec![
+                text("mode"),
+                text("approx"),
+                text("k"),
+                int(config.k),
+                text("capacity"),
+                int(capacity),
+            ],
+        };
+        reply.extend([
             text("clock"),
             text(clock),
             text("T"),
@@ -88,6 +95,7 @@ pub fn info(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
             int(stats.dropped),
             text("memory_bytes"),
             int(tracker.heap_bytes()),
-        ]))
+        ]);
+        Ok(RedisValue::Array(reply))
     })
 }

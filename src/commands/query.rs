@@ -2,6 +2,7 @@
 
 use redis_module::{Context, RedisResult, RedisString, RedisValue};
 use wtopk_core::parse::{parse_k, parse_window};
+use wtopk_core::Bounds;
 
 use crate::args::{wrong_arity, Args};
 use crate::clock::server_now;
@@ -34,15 +35,15 @@ pub fn query(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
 
 /// The flat `item, count, ...` reply of QUERY and DAY; with bounds, `item, count, lower,
 /// upper, ...` (all equal in EXACT mode).
-pub fn ranking_reply(top: Vec<(&[u8], u64)>, with_bounds: bool) -> RedisValue {
+pub fn ranking_reply(top: Vec<(&[u8], Bounds)>, with_bounds: bool) -> RedisValue {
+    let int = |value: u64| RedisValue::Integer(i64::try_from(value).unwrap_or(i64::MAX));
     let mut reply = Vec::with_capacity(top.len() * if with_bounds { 4 } else { 2 });
-    for (item, count) in top {
-        let count = RedisValue::Integer(i64::try_from(count).unwrap_or(i64::MAX));
+    for (item, bounds) in top {
         reply.push(RedisValue::StringBuffer(item.to_vec()));
+        reply.push(int(bounds.count));
         if with_bounds {
-            reply.extend([count.clone(), count.clone()]);
+            reply.extend([int(bounds.lower), int(bounds.upper)]);
         }
-        reply.push(count);
     }
     RedisValue::Array(reply)
 }

@@ -1,11 +1,14 @@
-//! Windows: a sliding window is a [`ring::BucketRing`] of tumbling buckets plus a running
-//! [`crate::tally::Tally`] of everything in the ring ([`sliding::SlidingWindow`]); the
-//! all-time window is a tally alone. Both answer at any clock value without mutation.
+//! Windows: in EXACT mode a sliding window is a [`ring::BucketRing`] of tumbling buckets plus
+//! a running [`crate::tally::Tally`] of everything in the ring ([`sliding::SlidingWindow`]),
+//! and the all-time window is a tally alone; in APPROX mode either is an
+//! [`crate::approx::ApproxWindow`]. All answer at any clock value without mutation.
 
 pub mod ring;
 pub mod sliding;
 
-use crate::config::WindowSpec;
+use crate::approx::ApproxWindow;
+use crate::bounds::Bounds;
+use crate::config::{Mode, WindowSpec};
 use crate::intern::{Interner, ItemId};
 use crate::tally::Tally;
 
@@ -22,19 +25,40 @@ pub enum Verdict {
     Late,
 }
 
+/// The bucket (of `width` ms) holding `t - span + 1`: the oldest a span of `span` ms
+/// covers at clock `t`.
+pub(crate) fn first_covered(width: i64, span: u64, t: i64) -> i64 {
+    t.saturating_sub(span as i64)
+        .saturating_add(1)
+        .max(0)
+        .div_euclid(width)
+}
+
+/// A sliding window's verdict on an event at `ts` when the clock reads `t`.
+pub(crate) fn judge_sliding(spec: &WindowSpec, ts: i64, t: i64) -> Verdict {
+    if ts <= t.saturating_sub(spec.length as i64) {
+        Verdict::Outside
+    } else if ts < t.saturating_sub(spec.lateness as i64) {
+        Verdict::Late
+    } else {
+        Verdict::Counted
+    }
+}
+
 /// One configured window.
 #[derive(Debug, Clone)]
 pub enum Window {
     Sliding(SlidingWindow),
     AllTime(Tally),
+    Approx(ApproxWindow),
 }
 
 impl Window {
-    pub fn new(spec: WindowSpec, top_capacity: usize) -> Self {
-        if spec.is_all_time() {
-            Window::AllTime(Tally::new(top_capacity))
-        } else {
-            Window::Sliding(SlidingWindow::new(spec, top_capacity))
+    pub fn new(spec: WindowSpec, top_capacity: usize, mode: Mode) -> Self {
+        match mode {
+            Mode::Approx { capacity } => Window::Approx(ApproxWindow::new(spec, capacity)),
+            Mode::Exact if spec.is_all_time() => Window::AllTime(Tally::new(top_capacity)),
+            Mode::Exact => Window::Sliding(SlidingWindow::new(spec, top_capacity)),
         }
     }
 
@@ -43,13 +67,16 @@ impl Window {
         match self {
             Window::Sliding(window) => window.judge(ts, t),
             Window::AllTime(_) => Verdict::Counted,
+            Window::Approx(window) => window.judge(ts, t),
         }
     }
 
     /// Expires what the clock `t` pushed out.
     pub fn slide_to(&mut self, t: i64, interner: &mut Interner) {
-        if let Window::Sliding(window) = self {
-            window.slide_to(t, interner);
+        match self {
+            Window::Sliding(window) => window.slide_to(t, interner),
+            Window::AllTime(_) => {}
+            Window::Approx(window) => window.slide_to(t, interner),
         }
     }
 
@@ -58,6 +85,10 @@ impl Window {
         let is_new = match self {
             Window::Sliding(window) => window.add(ts, id, amount),
             Window::AllTime(tally) => tally.add(id, amount),
+            Window::Approx(window) => {
+                window.add(ts, id, amount, interner);
+                false
+            }
         };
         if is_new {
             interner.retain(id);
@@ -65,25 +96,25 @@ impl Window {
     }
 
     /// Top k of the last `span` ms at clock `t` (the whole window for all-time).
-    pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
+    pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, Bounds)> {
+        let exact = |top: Vec<(ItemId, u64)>| {
+            top.into_iter()
+                .map(|(id, count)| (id, Bounds::exact(count)))
+                .collect()
+        };
         match self {
-            Window::Sliding(window) => window.top_k(interner, span, t, k),
-            Window::AllTime(tally) => tally.top_k(interner, k, |_| 0),
+            Window::Sliding(window) => exact(window.top_k(interner, span, t, k)),
+            Window::AllTime(tally) => exact(tally.top_k(interner, k, |_| 0)),
+            Window::Approx(window) => window.top_k(interner, span, t, k),
         }
     }
 
     /// Count of `id` in the last `span` ms at clock `t`.
-    pub fn count(&self, id: ItemId, span: u64, t: i64) -> u64 {
+    pub fn count(&self, id: ItemId, span: u64, t: i64) -> Bounds {
         match self {
-            Window::Sliding(window) => window.count(id, span, t),
-            Window::AllTime(tally) => tally.count(id),
-        }
-    }
-
-    pub fn tally(&self) -> &Tally {
-        match self {
-            Window::Sliding(window) => window.tally(),
-            Window::AllTime(tally) => tally,
+            Window::Sliding(window) => Bounds::exact(window.count(id, span, t)),
+            Window::AllTime(tally) => Bounds::exact(tally.count(id)),
+            Window::Approx(window) => window.count(id, span, t),
         }
     }
 
@@ -91,6 +122,7 @@ impl Window {
         match self {
             Window::Sliding(window) => window.heap_bytes(),
             Window::AllTime(tally) => tally.heap_bytes(),
+            Window::Approx(window) => window.heap_bytes(),
         }
     }
 }

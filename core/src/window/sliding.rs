@@ -13,15 +13,7 @@ use ahash::RandomState;
 
 use crate::tally::{select_top, Tally};
 use crate::window::ring::{Bucket, BucketRing};
-use crate::window::Verdict;
-
-/// The bucket (of `width` ms) holding `t - span + 1`.
-fn first_covered(width: i64, span: u64, t: i64) -> i64 {
-    t.saturating_sub(span as i64)
-        .saturating_add(1)
-        .max(0)
-        .div_euclid(width)
-}
+use crate::window::{first_covered, judge_sliding, Verdict};
 
 /// One sliding window's state.
 #[derive(Debug, Clone)]
@@ -73,14 +65,7 @@ impl SlidingWindow {
     }
 
     pub fn judge(&self, ts: i64, t: i64) -> Verdict {
-        let length = self.spec.length as i64;
-        if ts <= t.saturating_sub(length) {
-            Verdict::Outside
-        } else if ts < t.saturating_sub(self.spec.lateness as i64) {
-            Verdict::Late
-        } else {
-            Verdict::Counted
-        }
+        judge_sliding(&self.spec, ts, t)
     }
 
     /// Expires every bucket that clock `t` pushes out of the window.

@@ -1,0 +1,89 @@
+//! One day's item counts in either mode: an exact [`Tally`] (EXACT) or a single-column
+//! [`ApproxTable`] (APPROX). The daily rollup keeps one per day with events and reads them
+//! through this one interface.
+
+use crate::approx::ApproxTable;
+use crate::bounds::Bounds;
+use crate::config::Mode;
+use crate::heap;
+use crate::intern::{Interner, ItemId};
+use crate::tally::Tally;
+
+#[derive(Debug, Clone)]
+pub enum Counts {
+    Exact(Tally),
+    Approx(ApproxTable),
+}
+
+impl Counts {
+    /// Empty counts for `mode`; `top_capacity` sizes the exact top-K cache.
+    pub fn new(mode: Mode, top_capacity: usize) -> Self {
+        match mode {
+            Mode::Exact => Counts::Exact(Tally::new(top_capacity)),
+            Mode::Approx { capacity } => Counts::Approx(ApproxTable::new(capacity, 1, 0)),
+        }
+    }
+
+    /// Counts `amount` of `id`, retaining the ids it starts to hold in `interner`.
+    pub fn add(&mut self, id: ItemId, amount: u64, interner: &mut Interner) {
+        match self {
+            Counts::Exact(tally) => {
+                if tally.add(id, amount) {
+                    interner.retain(id);
+                }
+            }
+            Counts::Approx(table) => table.add(0, id, amount, interner),
+        }
+    }
+
+    /// The best `k` items, most frequent first, ties by bytes.
+    pub fn top_k(&self, interner: &Interner, k: usize) -> Vec<(ItemId, Bounds)> {
+        match self {
+            Counts::Exact(tally) => tally
+                .top_k(interner, k, |_| 0)
+                .into_iter()
+                .map(|(id, count)| (id, Bounds::exact(count)))
+                .collect(),
+            Counts::Approx(table) => table.top_k(interner, 0, k),
+        }
+    }
+
+    pub fn bounds(&self, id: ItemId) -> Bounds {
+        match self {
+            Counts::Exact(tally) => Bounds::exact(tally.count(id)),
+            Counts::Approx(table) => table.bounds(id, 0),
+        }
+    }
+
+    /// The sum of every amount counted (exact in both modes).
+    pub fn total(&self) -> u64 {
+        match self {
+            Counts::Exact(tally) => tally.total(),
+            Counts::Approx(table) => table.total(0),
+        }
+    }
+
+    /// Releases every id held (the day is being dropped).
+    pub fn release_all(&self, interner: &mut Interner) {
+        match self {
+            Counts::Exact(tally) => {
+                for (id, _) in tally.iter() {
+                    interner.release(id);
+                }
+            }
+            Counts::Approx(table) => table.release_all(interner),
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Counts::Exact(tally) => tally.heap_bytes(),
+            Counts::Approx(table) => table.heap_bytes(),
+        }
+    }
+}
+
+/// Heap bytes of a B-tree map of days to counts, with the counts themselves.
+pub fn days_heap_bytes<D>(days: &std::collections::BTreeMap<D, Counts>) -> usize {
+    heap::btree_map::<D, Counts>(days.len()) + days.values().map(Counts::heap_bytes).sum::<usize>()
+}
