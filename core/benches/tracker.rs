@@ -3,11 +3,13 @@
 //! 1,000,000 distinct items, at the stored clock, one bucket later (expired buckets are
 //! subtracted at read time) and for a derived 12h span; and updates per second under a true
 //! Zipf(1.1) stream over 100,000 items spanning two days (every window's buckets expire and
-//! days finalize as it goes), in batches of 100 events.
+//! days finalize as it goes), in batches of 100 events; and EXACT against APPROX (default
+//! capacity) on 1,000,000 Zipf(1.0) events over 1,000,000 items and 24 hours.
 //! Run with `cargo bench -p wtopk-core`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use wtopk_core::{ClockMode, Event, Tracker, TrackerConfig};
+use wtopk_core::limits::DEFAULT_CAPACITY;
+use wtopk_core::{ClockMode, Event, Mode, Tracker, TrackerConfig};
 
 const START: i64 = 1_700_000_000_000;
 const DAY: i64 = 86_400_000;
@@ -191,5 +193,56 @@ fn updates_zipf(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, query_latency, ingest_throughput, updates_zipf);
+fn modes_at_1m_items(c: &mut Criterion) {
+    const ITEMS: usize = 1_000_000;
+    const EVENTS: usize = 1_000_000;
+    let names = items(ITEMS as u64);
+    let step = DAY / EVENTS as i64;
+    let events: Vec<Event<'_>> = zipf_ranks(ITEMS, 1.0, EVENTS)
+        .into_iter()
+        .enumerate()
+        .map(|(i, rank)| Event {
+            ts: START + i as i64 * step,
+            item: &names[rank],
+            count: 1,
+            id: None,
+        })
+        .collect();
+    let mut group = c.benchmark_group("modes_zipf1.0_1M_items");
+    group.throughput(Throughput::Elements(EVENTS as u64));
+    group.sample_size(10);
+    let approx = Mode::Approx {
+        capacity: DEFAULT_CAPACITY,
+    };
+    for (name, mode) in [("exact", Mode::Exact), ("approx", approx)] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    Tracker::new(TrackerConfig {
+                        clock: ClockMode::Event,
+                        mode,
+                        ..TrackerConfig::default()
+                    })
+                    .expect("valid config")
+                },
+                |mut tracker| {
+                    for chunk in events.chunks(1_000) {
+                        tracker.ingest(chunk, 0).expect("valid events");
+                    }
+                    tracker
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    query_latency,
+    ingest_throughput,
+    updates_zipf,
+    modes_at_1m_items
+);
 criterion_main!(benches);

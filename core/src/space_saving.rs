@@ -51,6 +51,30 @@ impl<K: Clone + Eq + Hash + Ord> SpaceSaving<K> {
         }
     }
 
+    /// A summary of `counters` (cut to `capacity`, raising `unlisted`), where `unlisted`
+    /// bounds every item not given and `total` is the stream's sum, for example a window's
+    /// top items taken from a tracker.
+    pub fn from_counters(
+        capacity: usize,
+        counters: Vec<(K, Counter)>,
+        unlisted: u64,
+        total: u64,
+    ) -> Self {
+        let mut summary = SpaceSaving::new(capacity);
+        summary.unlisted = unlisted;
+        summary.total = total;
+        for (item, counter) in counters {
+            if summary.counters.contains_key(&item) {
+                continue;
+            }
+            summary.insert(item, counter);
+            if summary.counters.len() > summary.capacity {
+                summary.evict_smallest();
+            }
+        }
+        summary
+    }
+
     pub fn capacity(&self) -> usize {
         self.capacity
     }

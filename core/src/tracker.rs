@@ -15,6 +15,7 @@ use crate::event::{Event, IngestOutcome};
 use crate::heap;
 use crate::intern::Interner;
 use crate::limits::{MAX_COUNT, MAX_TIMESTAMP};
+use crate::space_saving::{Counter, SpaceSaving};
 use crate::window::{Verdict, Window};
 
 /// Lifetime counters reported by `TOPK.INFO`.
@@ -303,6 +304,44 @@ impl Tracker {
                     .map_or(0, |id| window.count(id, span, t).count)
             })
             .collect())
+    }
+
+    /// A mergeable summary of a window at server time `now`: its top `n` items with their
+    /// bounds, a bound on every other item, and the window's total (the basis of
+    /// `TOPK.SUMMARY`; summaries of shards merge with [`SpaceSaving::merge`]).
+    pub fn summary(
+        &self,
+        window: QueryWindow,
+        n: usize,
+        now: i64,
+    ) -> CoreResult<SpaceSaving<Vec<u8>>> {
+        self.check_k(n)?;
+        let t = self.clock_at(now);
+        let (index, span) = self.span_of(window);
+        let window = self.windows.get(index).ok_or_else(Self::no_such_window)?;
+        let mut top = window.top_k(&self.interner, span, t, n + 1);
+        let cut = if top.len() > n {
+            top.pop().map_or(0, |(_, bounds)| bounds.upper)
+        } else {
+            0
+        };
+        let counters = top
+            .into_iter()
+            .map(|(id, bounds)| {
+                let counter = Counter {
+                    count: bounds.upper,
+                    error: bounds.upper.saturating_sub(bounds.lower),
+                };
+                (self.interner.bytes(id).to_vec(), counter)
+            })
+            .collect();
+        let unlisted = window.unlisted(span, t).max(cut);
+        Ok(SpaceSaving::from_counters(
+            n,
+            counters,
+            unlisted,
+            window.total(span, t),
+        ))
     }
 
     /// Name, length, bucket width and lateness of each window, in configured order.

@@ -109,6 +109,14 @@ impl ApproxWindow {
         self.table.bounds(id, self.first_column(span, t))
     }
 
+    pub fn total(&self, span: u64, t: i64) -> u64 {
+        self.table.total(self.first_column(span, t))
+    }
+
+    pub fn unlisted(&self, span: u64, t: i64) -> u64 {
+        self.table.unlisted(self.first_column(span, t))
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.table.heap_bytes()
     }

@@ -118,6 +118,24 @@ impl Window {
         }
     }
 
+    /// The sum of every count in the last `span` ms at clock `t` (exact in both modes).
+    pub fn total(&self, span: u64, t: i64) -> u64 {
+        match self {
+            Window::Sliding(window) => window.total(span, t),
+            Window::AllTime(tally) => tally.total(),
+            Window::Approx(window) => window.total(span, t),
+        }
+    }
+
+    /// The most an item missing from the window's table can have in the last `span` ms at
+    /// clock `t` (0 in EXACT mode, where no item is missing).
+    pub fn unlisted(&self, span: u64, t: i64) -> u64 {
+        match self {
+            Window::Approx(window) => window.unlisted(span, t),
+            Window::Sliding(_) | Window::AllTime(_) => 0,
+        }
+    }
+
     pub fn heap_bytes(&self) -> usize {
         match self {
             Window::Sliding(window) => window.heap_bytes(),

@@ -137,6 +137,16 @@ impl SlidingWindow {
         self.tally.count(id).saturating_sub(dropped)
     }
 
+    /// The sum of every count in the last `span` ms at clock `t`.
+    pub fn total(&self, span: u64, t: i64) -> u64 {
+        let cut = self.first_covered(span, t);
+        self.ring
+            .iter()
+            .filter(|(i, _)| *i >= cut)
+            .flat_map(|(_, bucket)| bucket.values())
+            .sum()
+    }
+
     /// Restores a window from its encoded ring, rebuilding the tally. Returns the items it
     /// holds so the caller can retain them.
     pub fn from_ring(spec: WindowSpec, top_capacity: usize, ring: BucketRing) -> Self {
