@@ -22,6 +22,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use redis::{Connection, Value};
+use wtopk_core::encoding::ENCODING_VERSION;
 
 const COMMANDS: usize = 20_000;
 /// Commands per pipeline.
@@ -435,7 +436,7 @@ impl Fuzzer {
             }
             96..=97 => {
                 let mut value = if self.rng.gen_bool(0.5) {
-                    b"WTOPK\x01".to_vec()
+                    [&b"WTOPK"[..], &[ENCODING_VERSION]].concat()
                 } else {
                     Vec::new()
                 };
@@ -521,8 +522,8 @@ fn event_clock_snapshots(
     snapshots
 }
 
-/// Trackers t0 to t3 (server and event clock, DEDUPE, WINDOW all, K 5, a daily rollup in
-/// Europe/Berlin, NODAILY) and keys of other types.
+/// Trackers t0 to t3 (server and event clock, DEDUPE, WINDOW all, K 5 in APPROX mode at
+/// capacity 5, a daily rollup in Europe/Berlin, NODAILY) and keys of other types.
 fn setup(con: &mut Connection) {
     run(con, &["TOPK.CREATE", "t0"]);
     run(
@@ -556,6 +557,10 @@ fn setup(con: &mut Connection) {
             "LATENESS",
             "1m",
             "K",
+            "5",
+            "MODE",
+            "APPROX",
+            "CAPACITY",
             "5",
             "DAILY",
             "3",

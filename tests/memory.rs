@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use common::fixture::fill;
 use common::*;
 use redis::{Connection, Value};
+use wtopk_core::encoding::ENCODING_VERSION;
 
 /// The fixture's event-clock tracker: its snapshot does not depend on the wall clock.
 const TRACKER: &str = "ev";
@@ -70,7 +71,7 @@ fn encoding_of(con: &mut Connection, key: &str) -> Vec<u8> {
     let dump = bytes(&run(con, &["DUMP", key]));
     let start = dump
         .windows(6)
-        .position(|w| w == b"WTOPK\x01")
+        .position(|w| w[..5] == *b"WTOPK" && w[5] == ENCODING_VERSION)
         .expect("the encoding's magic in the DUMP");
     // The body ends with the module EOF opcode, then 2 bytes of RDB version and 8 of CRC.
     dump[start..dump.len() - 11].to_vec()

@@ -12,7 +12,8 @@ use crate::tally::Tally;
 #[derive(Debug, Clone)]
 pub enum Counts {
     Exact(Tally),
-    Approx(ApproxTable),
+    /// Boxed: a table is several times the size of a tally.
+    Approx(Box<ApproxTable>),
 }
 
 impl Counts {
@@ -20,7 +21,7 @@ impl Counts {
     pub fn new(mode: Mode, top_capacity: usize) -> Self {
         match mode {
             Mode::Exact => Counts::Exact(Tally::new(top_capacity)),
-            Mode::Approx { capacity } => Counts::Approx(ApproxTable::new(capacity, 1, 0)),
+            Mode::Approx { capacity } => Counts::Approx(Box::new(ApproxTable::new(capacity, 1, 0))),
         }
     }
 
@@ -78,7 +79,7 @@ impl Counts {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Counts::Exact(tally) => tally.heap_bytes(),
-            Counts::Approx(table) => table.heap_bytes(),
+            Counts::Approx(table) => std::mem::size_of::<ApproxTable>() + table.heap_bytes(),
         }
     }
 }

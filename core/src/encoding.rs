@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::approx::{ApproxTable, ApproxWindow, TableState};
+use crate::approx::{ApproxTable, ApproxWindow, SlotState, TableState};
 use crate::calendar::Day;
 use crate::config::{ClockMode, DailySpec, Mode, TrackerConfig, WindowSpec};
 use crate::counts::Counts;
@@ -60,7 +60,7 @@ enum DayV2 {
     Approx(TableV2),
 }
 
-/// An [`ApproxTable`]: see [`TableState`]; slots are `(id, admitted, error, seq, counts)`.
+/// An [`ApproxTable`]: see [`TableState`].
 #[derive(Serialize, Deserialize)]
 struct TableV2 {
     first: i64,
@@ -68,7 +68,16 @@ struct TableV2 {
     next_seq: u64,
     unlisted: Vec<u64>,
     column_totals: Vec<u64>,
-    slots: Vec<(ItemId, i64, u64, u64, Vec<u64>)>,
+    slots: Vec<SlotV2>,
+}
+
+/// A tracked item: counts per live column and errors per live error group, oldest first.
+#[derive(Clone, Serialize, Deserialize)]
+struct SlotV2 {
+    id: ItemId,
+    seq: u64,
+    counts: Vec<u64>,
+    errors: Vec<u64>,
 }
 
 /// Version 1 (EXACT only), still decoded.
@@ -178,8 +187,13 @@ pub fn encode(tracker: &Tracker) -> Vec<u8> {
             slots: state
                 .slots
                 .into_iter()
-                .filter_map(|(id, admitted, error, seq, counts)| {
-                    Some((dense_id(id)?, admitted, error, seq, counts))
+                .filter_map(|slot| {
+                    Some(SlotV2 {
+                        id: dense_id(slot.id)?,
+                        seq: slot.seq,
+                        counts: slot.counts,
+                        errors: slot.errors,
+                    })
                 })
                 .collect(),
         }
@@ -400,16 +414,21 @@ impl Checks<'_> {
             return Err(corrupt("approximate table total exceeds the volume"));
         }
         let mut slots = Vec::with_capacity(encoded.slots.len().min(capacity));
-        for (id, admitted, error, seq, counts) in &encoded.slots {
+        for slot in &encoded.slots {
             let id = *self
                 .ids
-                .get(*id as usize)
+                .get(slot.id as usize)
                 .ok_or_else(|| corrupt("unknown item id"))?;
-            let total = counts.iter().fold(0u64, |sum, &c| sum.saturating_add(c));
-            if total > self.volume || !within(error) {
+            let sum = |values: &[u64]| values.iter().fold(0u64, |sum, &v| sum.saturating_add(v));
+            if sum(&slot.counts) > self.volume || sum(&slot.errors) > self.volume {
                 return Err(corrupt("approximate count exceeds the volume"));
             }
-            slots.push((id, *admitted, *error, *seq, counts.clone()));
+            slots.push(SlotState {
+                id,
+                seq: slot.seq,
+                counts: slot.counts.clone(),
+                errors: slot.errors.clone(),
+            });
         }
         let state = TableState {
             first: encoded.first,
@@ -474,7 +493,7 @@ fn decode_daily(
                         if (table.first, table.newest) != (0, 0) {
                             return Err(corrupt("a day has more than one column"));
                         }
-                        Counts::Approx(checks.table(table, capacity, 1, interner)?)
+                        Counts::Approx(Box::new(checks.table(table, capacity, 1, interner)?))
                     }
                     _ => return Err(corrupt("day kind differs from the configuration")),
                 };
@@ -516,7 +535,8 @@ type NamedBucket = (i64, Vec<(Vec<u8>, u64)>);
 /// An approximate table with item bytes for ids, slots sorted by bytes: first and newest
 /// column, next sequence number, unlisted bounds, column totals and slots.
 type NamedTable = (i64, i64, u64, Vec<u64>, Vec<u64>, Vec<NamedSlot>);
-type NamedSlot = (Vec<u8>, i64, u64, u64, Vec<u64>);
+/// Item bytes, sequence number, counts and errors of a tracked item.
+type NamedSlot = (Vec<u8>, u64, Vec<u64>, Vec<u64>);
 
 /// A remembered dedupe id and its latest accepted timestamp.
 type RememberedId<'a> = (&'a [u8], i64);
@@ -536,7 +556,7 @@ pub fn digest_bytes(tracker: &Tracker) -> Vec<u8> {
         let mut slots: Vec<NamedSlot> = state
             .slots
             .into_iter()
-            .map(|(id, admitted, error, seq, counts)| (bytes(id), admitted, error, seq, counts))
+            .map(|slot| (bytes(slot.id), slot.seq, slot.counts, slot.errors))
             .collect();
         slots.sort_unstable();
         (
@@ -798,7 +818,7 @@ mod tests {
             &tracker,
             |body| {
                 if let Some(t) = table(body) {
-                    t.slots[0].0 = 10_000;
+                    t.slots[0].id = 10_000;
                 }
             },
             "unknown item id",
@@ -816,7 +836,7 @@ mod tests {
             &tracker,
             |body| {
                 if let Some(t) = table(body) {
-                    t.slots[0].2 = u64::MAX;
+                    t.slots[0].errors[0] = u64::MAX;
                 }
             },
             "exceeds the volume",
@@ -825,7 +845,7 @@ mod tests {
             &tracker,
             |body| {
                 if let Some(t) = table(body) {
-                    t.slots[0].1 = t.newest + 1;
+                    t.slots[0].errors.push(0);
                 }
             },
             "item out of range",

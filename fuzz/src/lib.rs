@@ -366,12 +366,12 @@ fn check_table(table: &ApproxTable, capacity: usize, what: &str) -> Vec<u32> {
     let state = table.state();
     assert!(state.slots.len() <= capacity, "{what}: over capacity");
     let mut column_sums = vec![0u64; state.column_totals.len()];
-    for (_, _, error, _, counts) in &state.slots {
+    for slot in &state.slots {
         assert!(
-            *error > 0 || counts.iter().any(|&c| c > 0),
+            slot.errors.iter().chain(&slot.counts).any(|&c| c > 0),
             "{what}: an item with nothing counted"
         );
-        for (sum, count) in column_sums.iter_mut().zip(counts) {
+        for (sum, count) in column_sums.iter_mut().zip(&slot.counts) {
             *sum += count;
         }
     }
@@ -385,7 +385,7 @@ fn check_table(table: &ApproxTable, capacity: usize, what: &str) -> Vec<u32> {
         state.unlisted.windows(2).all(|w| w[0] >= w[1]),
         "{what}: unlisted bounds grow toward newer columns"
     );
-    state.slots.iter().map(|slot| slot.0).collect()
+    state.slots.iter().map(|slot| slot.id).collect()
 }
 
 /// What one window or day holds: per-item counts (lower bounds in APPROX mode).
@@ -403,7 +403,7 @@ fn table_counts(tracker: &Tracker, table: &ApproxTable) -> Named {
         state
             .slots
             .into_iter()
-            .map(|(id, _, _, _, counts)| (id, counts.iter().sum())),
+            .map(|slot| (slot.id, slot.counts.iter().sum())),
     )
 }
 

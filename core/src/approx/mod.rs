@@ -8,7 +8,7 @@
 pub mod min_heap;
 pub mod table;
 
-pub use table::{ApproxTable, TableState};
+pub use table::{ApproxTable, SlotState, TableState};
 
 use crate::bounds::Bounds;
 use crate::config::WindowSpec;

@@ -1,16 +1,19 @@
 //! The bounded counter table of `MODE APPROX`: at most `capacity` tracked items, each with
 //! exact per-column counts since it was admitted (a column is one bucket of a sliding
-//! window; days and the all-time window have a single column), plus an `error` bounding what
-//! it may have had before admission. When the table is full, an untracked item evicts the
-//! item with the smallest upper bound, as in Space-Saving, and the evicted item's upper
-//! bounds raise `unlisted`: for each live column `c`, the most any untracked item can have in
-//! columns `c..=newest`. A newly admitted item takes `unlisted[first]` as its error.
+//! window; days and the all-time window have a single column), plus errors bounding what it
+//! may have had before admission. When the table is full, an untracked item evicts the item
+//! with the smallest upper bound, as in Space-Saving, and the evicted item's upper bounds
+//! raise `unlisted`: for each live column `c`, the most any untracked item can have in
+//! columns `c..=newest` (non-increasing in `c`).
 //!
-//! Because tracked counts are exact per column, expiry subtracts exactly, and an error is
-//! dropped once the column it was admitted in expires (everything it bounds is older).
-//! Items heavy enough to stay tracked for a whole window therefore have exact counts. Until
-//! the first eviction everything is exact. Bounds hold for any span ending at `newest`:
-//! `lower = counts in the span <= true <= lower + error (if admitted inside the span)`.
+//! A newly admitted item's error is the `unlisted` profile at that moment, kept per group of
+//! columns (a sixteenth of the window): the group starting at column `s` holds
+//! `unlisted[s] - unlisted[next group's start]`. When a group's columns expire, its error
+//! goes with it, so errors shrink as the window slides instead of being carried forward by
+//! every re-admission. Because tracked counts are exact per column, expiry subtracts
+//! exactly; items heavy enough to stay tracked for a whole window have exact counts, and
+//! until the first eviction everything is exact. Bounds hold for any span ending at
+//! `newest`: `lower = counts in the span <= true <= lower + errors of the groups it touches`.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -22,24 +25,35 @@ use crate::heap;
 use crate::intern::{Interner, ItemId};
 use crate::tally::select_top;
 
+/// Error groups per window: a group spans `ceil(columns / ERROR_GROUPS)` columns.
+const ERROR_GROUPS: usize = 16;
+
 /// A tracked item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Slot {
-    pub id: ItemId,
-    /// The column that was newest when the item was (last) admitted.
-    pub admitted: i64,
-    /// The most it may have had in columns up to `admitted` before admission.
-    pub error: u64,
+struct Slot {
+    id: ItemId,
     /// Admission order: breaks ties between equal upper bounds, for deterministic eviction.
-    pub seq: u64,
+    seq: u64,
     /// Sum of its live columns.
-    pub total: u64,
+    total: u64,
+    /// Sum of its live error groups.
+    error: u64,
 }
 
 impl Slot {
     fn upper(&self) -> u64 {
         self.total.saturating_add(self.error)
     }
+}
+
+/// One tracked item as encoded: counts per live column and errors per live group, oldest
+/// first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotState {
+    pub id: ItemId,
+    pub seq: u64,
+    pub counts: Vec<u64>,
+    pub errors: Vec<u64>,
 }
 
 /// The decoded state of a table, checked by [`ApproxTable::restore`].
@@ -52,8 +66,7 @@ pub struct TableState {
     pub unlisted: Vec<u64>,
     /// Per live column, oldest first: the sum of every amount counted there.
     pub column_totals: Vec<u64>,
-    /// `(id, admitted, error, seq, counts per live column oldest first)`.
-    pub slots: Vec<(ItemId, i64, u64, u64, Vec<u64>)>,
+    pub slots: Vec<SlotState>,
 }
 
 /// See the module documentation.
@@ -61,12 +74,18 @@ pub struct TableState {
 pub struct ApproxTable {
     capacity: usize,
     columns: usize,
+    /// Columns per error group.
+    group_width: i64,
+    /// Error groups a slot's ring holds (the most that can be live at once).
+    groups: usize,
     first: i64,
     newest: i64,
     next_seq: u64,
     slots: Vec<Slot>,
     /// Row per slot, `columns` wide, indexed by the column's absolute index modulo `columns`.
     counts: Vec<u64>,
+    /// Row per slot, `groups` wide, indexed by the group's absolute index modulo `groups`.
+    errors: Vec<u64>,
     slot_of: HashMap<ItemId, u32, RandomState>,
     heap: MinHeap,
     unlisted: VecDeque<u64>,
@@ -77,14 +96,19 @@ impl ApproxTable {
     /// An empty table of at most `capacity` items over up to `columns` live columns,
     /// starting with the single live column `start`.
     pub fn new(capacity: usize, columns: usize, start: i64) -> Self {
+        let columns = columns.max(1);
+        let group_width = columns.div_ceil(ERROR_GROUPS);
         ApproxTable {
             capacity: capacity.max(1),
-            columns: columns.max(1),
+            columns,
+            group_width: group_width as i64,
+            groups: columns.div_ceil(group_width) + 1,
             first: start,
             newest: start,
             next_seq: 0,
             slots: Vec::new(),
             counts: Vec::new(),
+            errors: Vec::new(),
             slot_of: HashMap::default(),
             heap: MinHeap::default(),
             unlisted: VecDeque::from([0]),
@@ -110,9 +134,10 @@ impl ApproxTable {
 
     /// The sum of every amount counted in columns `from..=newest` (exact).
     pub fn total(&self, from: i64) -> u64 {
-        self.live_offsets(from)
-            .filter_map(|offset| self.column_totals.get(offset))
-            .sum()
+        self.column_totals
+            .iter()
+            .skip(self.offset(from))
+            .fold(0u64, |sum, &total| sum.saturating_add(total))
     }
 
     /// The most an untracked item can have in columns `from..=newest`.
@@ -120,8 +145,7 @@ impl ApproxTable {
         if from > self.newest {
             return 0;
         }
-        let offset = (from.max(self.first) - self.first) as usize;
-        self.unlisted.get(offset).copied().unwrap_or(0)
+        self.unlisted.get(self.offset(from)).copied().unwrap_or(0)
     }
 
     /// Counts `amount` of `id` in `column` (ignored outside the live columns), admitting the
@@ -130,7 +154,8 @@ impl ApproxTable {
         if column < self.first || column > self.newest {
             return;
         }
-        if let Some(total) = self.column_totals.get_mut((column - self.first) as usize) {
+        let offset = self.offset(column);
+        if let Some(total) = self.column_totals.get_mut(offset) {
             *total = total.saturating_add(amount);
         }
         let slot = match self.slot_of.get(&id) {
@@ -149,7 +174,8 @@ impl ApproxTable {
     }
 
     /// Moves the live columns to `first..=newest` (never backwards): expired columns are
-    /// subtracted, errors admitted in them dropped, and items left with nothing released.
+    /// subtracted, error groups whose columns all expired dropped, and items left with
+    /// nothing released.
     pub fn slide_to(&mut self, first: i64, newest: i64, interner: &mut Interner) {
         let first = first.max(self.first);
         let newest = newest.max(self.newest).max(first);
@@ -157,22 +183,26 @@ impl ApproxTable {
             self.clear(first, interner);
         } else if first > self.first {
             for column in self.first..first {
-                for slot in 0..self.slots.len() {
-                    let cell = self.cell(slot as u32, column);
+                for slot in 0..self.slots.len() as u32 {
+                    let cell = self.cell(slot, column);
                     let expired = self.counts.get_mut(cell).map_or(0, std::mem::take);
-                    if let Some(tracked) = self.slots.get_mut(slot) {
+                    if let Some(tracked) = self.slots.get_mut(slot as usize) {
                         tracked.total = tracked.total.saturating_sub(expired);
                     }
                 }
                 self.unlisted.pop_front();
                 self.column_totals.pop_front();
             }
-            self.first = first;
-            for tracked in &mut self.slots {
-                if tracked.admitted < first {
-                    tracked.error = 0;
+            for group in self.group(self.first)..self.group(first) {
+                for slot in 0..self.slots.len() as u32 {
+                    let cell = self.error_cell(slot, group);
+                    let expired = self.errors.get_mut(cell).map_or(0, std::mem::take);
+                    if let Some(tracked) = self.slots.get_mut(slot as usize) {
+                        tracked.error = tracked.error.saturating_sub(expired);
+                    }
                 }
             }
+            self.first = first;
             self.drop_empty(interner);
         }
         while self.newest < newest {
@@ -182,7 +212,7 @@ impl ApproxTable {
         }
     }
 
-    /// Bounds of `id` over columns `from..=newest` (`from` at least the first live column).
+    /// Bounds of `id` over columns `from..=newest`.
     pub fn bounds(&self, id: ItemId, from: i64) -> Bounds {
         match self.slot_of.get(&id) {
             Some(&slot) => self.slot_bounds(slot, from),
@@ -192,12 +222,12 @@ impl ApproxTable {
 
     /// The best `k` tracked items over columns `from..=newest` by estimate, ties by bytes.
     pub fn top_k(&self, interner: &Interner, from: i64, k: usize) -> Vec<(ItemId, Bounds)> {
-        let estimates: Vec<(ItemId, u64)> = (0..self.slots.len())
-            .filter_map(|slot| {
-                let bounds = self.slot_bounds(slot as u32, from);
-                let id = self.slots.get(slot)?.id;
-                (bounds.upper > 0).then_some((id, bounds.upper))
-            })
+        let estimates: Vec<(ItemId, u64)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(slot, tracked)| (tracked.id, self.slot_bounds(slot as u32, from).upper))
+            .filter(|&(_, upper)| upper > 0)
             .collect();
         select_top(interner, estimates, k)
             .into_iter()
@@ -205,88 +235,103 @@ impl ApproxTable {
             .collect()
     }
 
-    /// Every item tracked, with its slot, for encoding and digests.
+    /// The whole state, for encoding and digests.
     pub fn state(&self) -> TableState {
+        let groups = self.group(self.first)..=self.group(self.newest);
         TableState {
             first: self.first,
             newest: self.newest,
             next_seq: self.next_seq,
             unlisted: self.unlisted.iter().copied().collect(),
             column_totals: self.column_totals.iter().copied().collect(),
-            slots: (0..self.slots.len())
-                .filter_map(|slot| {
-                    let tracked = self.slots.get(slot)?;
-                    let counts = (self.first..=self.newest)
-                        .map(|column| {
-                            self.counts
-                                .get(self.cell(slot as u32, column))
-                                .copied()
-                                .unwrap_or(0)
-                        })
-                        .collect();
-                    Some((
-                        tracked.id,
-                        tracked.admitted,
-                        tracked.error,
-                        tracked.seq,
-                        counts,
-                    ))
+            slots: self
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(slot, tracked)| {
+                    let slot = slot as u32;
+                    let count = |column| self.counts.get(self.cell(slot, column)).copied();
+                    let error = |group| self.errors.get(self.error_cell(slot, group)).copied();
+                    SlotState {
+                        id: tracked.id,
+                        seq: tracked.seq,
+                        counts: (self.first..=self.newest)
+                            .map(|c| count(c).unwrap_or(0))
+                            .collect(),
+                        errors: groups.clone().map(|g| error(g).unwrap_or(0)).collect(),
+                    }
                 })
                 .collect(),
         }
     }
 
     /// Rebuilds a table from a decoded state, retaining its ids in `interner`. The caller
-    /// has checked the column range; this checks the rest and names what is wrong.
+    /// has checked the column range against the clock; this checks the rest and names what
+    /// is wrong.
     pub fn restore(
         capacity: usize,
         columns: usize,
         state: TableState,
         interner: &mut Interner,
     ) -> Result<Self, &'static str> {
+        let mut table = ApproxTable::new(capacity, columns, state.first);
         let live = usize::try_from(state.newest.saturating_sub(state.first))
             .ok()
             .and_then(|span| span.checked_add(1))
-            .filter(|&live| live <= columns.max(1) && state.first <= state.newest)
+            .filter(|&live| live <= table.columns && state.first <= state.newest)
             .ok_or("approximate table columns out of range")?;
         if state.unlisted.len() != live || state.column_totals.len() != live {
             return Err("approximate table column count mismatch");
         }
-        if state.slots.len() > capacity.max(1) {
+        if state.slots.len() > table.capacity {
             return Err("approximate table holds more items than its capacity");
         }
-        let mut table = ApproxTable::new(capacity, columns, state.first);
         table.newest = state.newest;
         table.next_seq = state.next_seq;
         table.unlisted = state.unlisted.into();
         table.column_totals = state.column_totals.into();
+        let live_groups = table.group(table.first)..=table.group(table.newest);
+        let group_count = live_groups.clone().count();
         table.counts = vec![0; state.slots.len() * table.columns];
-        for (slot, (id, admitted, error, seq, counts)) in state.slots.into_iter().enumerate() {
-            if admitted > table.newest || seq >= table.next_seq || counts.len() != live {
+        table.errors = vec![0; state.slots.len() * table.groups];
+        for (slot, encoded) in state.slots.into_iter().enumerate() {
+            let slot_number = slot as u32;
+            if encoded.seq >= table.next_seq
+                || encoded.counts.len() != live
+                || encoded.errors.len() != group_count
+            {
                 return Err("approximate table item out of range");
             }
-            if interner.bytes(id).is_empty() || table.slot_of.insert(id, slot as u32).is_some() {
+            if interner.bytes(encoded.id).is_empty()
+                || table.slot_of.insert(encoded.id, slot_number).is_some()
+            {
                 return Err("approximate table item unknown or repeated");
             }
-            interner.retain(id);
+            interner.retain(encoded.id);
             let mut total = 0u64;
-            for (column, count) in (table.first..).zip(counts) {
+            for (column, count) in (table.first..).zip(encoded.counts) {
                 total = total.saturating_add(count);
-                let cell = table.cell(slot as u32, column);
+                let cell = table.cell(slot_number, column);
                 if let Some(stored) = table.counts.get_mut(cell) {
                     *stored = count;
                 }
             }
-            let error = if admitted < table.first { 0 } else { error };
+            let mut error = 0u64;
+            for (group, amount) in live_groups.clone().zip(encoded.errors) {
+                error = error.saturating_add(amount);
+                let cell = table.error_cell(slot_number, group);
+                if let Some(stored) = table.errors.get_mut(cell) {
+                    *stored = amount;
+                }
+            }
             if total == 0 && error == 0 {
                 return Err("approximate table item with nothing counted");
             }
             table.slots.push(Slot {
-                id,
-                admitted,
-                error,
-                seq,
+                id: encoded.id,
+                seq: encoded.seq,
                 total,
+                error,
             });
         }
         table.rebuild_heap();
@@ -296,6 +341,7 @@ impl ApproxTable {
     pub fn heap_bytes(&self) -> usize {
         heap::buffer::<Slot>(self.slots.capacity())
             + heap::buffer::<u64>(self.counts.capacity())
+            + heap::buffer::<u64>(self.errors.capacity())
             + heap::hash_map::<ItemId, u32>(self.slot_of.capacity())
             + self.heap.heap_bytes()
             + heap::buffer::<u64>(self.unlisted.capacity())
@@ -309,14 +355,21 @@ impl ApproxTable {
         }
     }
 
+    /// The offset of `column` (at least `first`) in the per-column deques.
+    fn offset(&self, column: i64) -> usize {
+        usize::try_from(column.saturating_sub(self.first)).unwrap_or(0)
+    }
+
+    fn group(&self, column: i64) -> i64 {
+        column.div_euclid(self.group_width)
+    }
+
     fn cell(&self, slot: u32, column: i64) -> usize {
         slot as usize * self.columns + column.rem_euclid(self.columns as i64) as usize
     }
 
-    /// Offsets into the per-column deques of columns `from..=newest`.
-    fn live_offsets(&self, from: i64) -> std::ops::Range<usize> {
-        let start = (from.max(self.first) - self.first).max(0) as usize;
-        start..self.column_totals.len()
+    fn error_cell(&self, slot: u32, group: i64) -> usize {
+        slot as usize * self.groups + group.rem_euclid(self.groups as i64) as usize
     }
 
     fn slot_bounds(&self, slot: u32, from: i64) -> Bounds {
@@ -326,28 +379,27 @@ impl ApproxTable {
         if from <= self.first {
             return Bounds::between(tracked.total, tracked.upper());
         }
-        let lower: u64 = (from..=self.newest)
+        let lower = (from..=self.newest)
             .filter_map(|column| self.counts.get(self.cell(slot, column)))
-            .sum();
-        let error = if tracked.admitted >= from {
-            tracked.error
-        } else {
-            0
-        };
+            .fold(0u64, |sum, &count| sum.saturating_add(count));
+        let error = (self.group(from)..=self.group(self.newest))
+            .filter_map(|group| self.errors.get(self.error_cell(slot, group)))
+            .fold(0u64, |sum, &amount| sum.saturating_add(amount));
         Bounds::between(lower, lower.saturating_add(error))
     }
 
-    /// Makes room for `id` (evicting the smallest upper bound when full) and tracks it.
+    /// Makes room for `id` (evicting the smallest upper bound when full) and tracks it with
+    /// the current `unlisted` profile as its errors.
     fn admit(&mut self, id: ItemId, interner: &mut Interner) -> u32 {
         let slot = if self.slots.len() < self.capacity {
             self.slots.push(Slot {
                 id,
-                admitted: self.newest,
-                error: 0,
                 seq: 0,
                 total: 0,
+                error: 0,
             });
             self.counts.resize(self.counts.len() + self.columns, 0);
+            self.errors.resize(self.errors.len() + self.groups, 0);
             self.heap.push((0, u64::MAX));
             (self.slots.len() - 1) as u32
         } else {
@@ -357,16 +409,27 @@ impl ApproxTable {
             self.evict(victim, interner);
             victim
         };
-        let error = self.unlisted.front().copied().unwrap_or(0);
+        let mut error = 0u64;
+        for group in self.group(self.first)..=self.group(self.newest) {
+            let start = (group * self.group_width).max(self.first);
+            let next = (group + 1) * self.group_width;
+            let amount = self
+                .unlisted(start)
+                .saturating_sub(self.unlisted(next.max(self.first)));
+            error = error.saturating_add(amount);
+            let cell = self.error_cell(slot, group);
+            if let Some(stored) = self.errors.get_mut(cell) {
+                *stored = amount;
+            }
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         if let Some(tracked) = self.slots.get_mut(slot as usize) {
             *tracked = Slot {
                 id,
-                admitted: self.newest,
-                error,
                 seq,
                 total: 0,
+                error,
             };
         }
         self.heap.set(slot, (error, seq));
@@ -375,7 +438,9 @@ impl ApproxTable {
         slot
     }
 
-    /// Forgets the item in `slot`, first raising `unlisted` by its upper bound per suffix.
+    /// Forgets the item in `slot`, first raising `unlisted` by its upper bound per suffix:
+    /// the suffix from column `c` holds its counts from `c` on and the errors of `c`'s group
+    /// and every later one.
     fn evict(&mut self, slot: u32, interner: &mut Interner) {
         let Some(&victim) = self.slots.get(slot as usize) else {
             return;
@@ -383,11 +448,16 @@ impl ApproxTable {
         let mut suffix = 0u64;
         for column in (self.first..=self.newest).rev() {
             let cell = self.cell(slot, column);
-            suffix = suffix.saturating_add(self.counts.get(cell).map_or(0, |&c| c));
-            if column == victim.admitted {
-                suffix = suffix.saturating_add(victim.error);
+            suffix = suffix.saturating_add(self.counts.get(cell).copied().unwrap_or(0));
+            let group = self.group(column);
+            let last_of_group = ((group + 1) * self.group_width - 1).min(self.newest);
+            if column == last_of_group {
+                let error_cell = self.error_cell(slot, group);
+                let amount = self.errors.get_mut(error_cell).map_or(0, std::mem::take);
+                suffix = suffix.saturating_add(amount);
             }
-            if let Some(bound) = self.unlisted.get_mut((column - self.first) as usize) {
+            let offset = self.offset(column);
+            if let Some(bound) = self.unlisted.get_mut(offset) {
                 *bound = (*bound).max(suffix);
             }
             if let Some(count) = self.counts.get_mut(cell) {
@@ -401,8 +471,7 @@ impl ApproxTable {
     /// Releases items with nothing left in the live columns, then rebuilds the heap.
     fn drop_empty(&mut self, interner: &mut Interner) {
         let mut slot = 0;
-        while slot < self.slots.len() {
-            let tracked = self.slots[slot];
+        while let Some(&tracked) = self.slots.get(slot) {
             if tracked.upper() > 0 {
                 slot += 1;
                 continue;
@@ -411,15 +480,15 @@ impl ApproxTable {
             interner.release(tracked.id);
             let last = self.slots.len() - 1;
             self.slots.swap_remove(slot);
-            let width = self.columns;
             if slot != last {
-                let (head, tail) = self.counts.split_at_mut(last * width);
-                head[slot * width..(slot + 1) * width].copy_from_slice(&tail[..width]);
+                move_row(&mut self.counts, last, slot, self.columns);
+                move_row(&mut self.errors, last, slot, self.groups);
                 if let Some(moved) = self.slots.get(slot) {
                     self.slot_of.insert(moved.id, slot as u32);
                 }
             }
-            self.counts.truncate(last * width);
+            self.counts.truncate(last * self.columns);
+            self.errors.truncate(last * self.groups);
         }
         self.rebuild_heap();
     }
@@ -429,6 +498,7 @@ impl ApproxTable {
         self.release_all(interner);
         self.slots.clear();
         self.counts.clear();
+        self.errors.clear();
         self.slot_of.clear();
         self.heap = MinHeap::default();
         self.first = first;
@@ -440,5 +510,99 @@ impl ApproxTable {
     fn rebuild_heap(&mut self) {
         self.heap
             .rebuild(self.slots.iter().map(|t| -> Key { (t.upper(), t.seq) }));
+    }
+}
+
+/// Copies row `from` over row `to` of a table of rows `width` wide.
+fn move_row(rows: &mut [u64], from: usize, to: usize, width: usize) {
+    let source = from * width;
+    if source + width <= rows.len() && to * width + width <= rows.len() {
+        rows.copy_within(source..source + width, to * width);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One step of a random stream: add `amount` of `item` to a live column `back` columns
+    /// before the newest, or slide the window `by` columns.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Add { item: u8, back: u8, amount: u64 },
+        Slide { by: u8 },
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            6 => (0u8..40, 0u8..45, 1u64..6)
+                .prop_map(|(item, back, amount)| Step::Add { item: item * item / 40, back, amount }),
+            1 => (0u8..6).prop_map(|by| Step::Slide { by }),
+        ]
+    }
+
+    /// Every bound the table reports, for every span, against the exact per-column counts.
+    fn assert_bounds(table: &ApproxTable, interner: &Interner, truth: &HashMap<(u8, i64), u64>) {
+        for from in table.first()..=table.newest() {
+            for item in 0u8..40 {
+                let exact: u64 = truth
+                    .iter()
+                    .filter(|((i, column), _)| *i == item && *column >= from)
+                    .map(|(_, count)| count)
+                    .sum();
+                match interner.find(&[item]) {
+                    Some(id) if table.slot_of.contains_key(&id) => {
+                        let bounds = table.bounds(id, from);
+                        prop_assert_bounds(bounds, exact, item, from);
+                    }
+                    _ => assert!(
+                        exact <= table.unlisted(from),
+                        "unlisted {item} from {from}: {exact} > {}",
+                        table.unlisted(from)
+                    ),
+                }
+            }
+        }
+    }
+
+    fn prop_assert_bounds(bounds: Bounds, exact: u64, item: u8, from: i64) {
+        assert!(
+            bounds.lower <= exact && exact <= bounds.upper,
+            "item {item} from column {from}: {exact} outside {bounds:?}"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn bounds_hold_for_every_span(
+            steps in prop::collection::vec(step(), 1..300),
+            capacity in 1usize..8,
+        ) {
+            let columns = 40;
+            let mut table = ApproxTable::new(capacity, columns, 0);
+            let mut interner = Interner::default();
+            let mut truth: HashMap<(u8, i64), u64> = HashMap::new();
+            let mut newest = 0i64;
+            for step in steps {
+                match step {
+                    Step::Add { item, back, amount } => {
+                        let column = (newest - i64::from(back)).max(table.first());
+                        let id = interner.intern(&[item]);
+                        table.add(column, id, amount, &mut interner);
+                        interner.release_if_unused(id);
+                        *truth.entry((item, column)).or_insert(0) += amount;
+                    }
+                    Step::Slide { by } => {
+                        newest += i64::from(by);
+                        let first = (newest - columns as i64 + 2).max(table.first());
+                        table.slide_to(first, newest, &mut interner);
+                        truth.retain(|&(_, column), _| column >= first);
+                    }
+                }
+                assert_bounds(&table, &interner, &truth);
+                prop_assert!(table.len() <= capacity);
+            }
+        }
     }
 }
