@@ -7,7 +7,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use wtopk_core::{ClockMode, DailySpec, Event, Tracker, TrackerConfig, WindowSpec};
+use wtopk_core::{ClockMode, DailySpec, Event, Mode, Tracker, TrackerConfig, WindowSpec};
 
 struct Counting;
 
@@ -146,6 +146,16 @@ fn reported_heap_is_within_ten_percent_of_the_real_heap() {
             Box::new(|| {
                 let mut t = Box::new(Tracker::new(config(true, 2 * HOUR as u64)).expect("config"));
                 feed(&mut t, 100_000, 200_000, 2, true);
+                t
+            }),
+        ),
+        (
+            "APPROX at capacity 8192, 200,000 items over 3 days, with days",
+            Box::new(|| {
+                let mut config = config(true, 0);
+                config.mode = Mode::Approx { capacity: 8192 };
+                let mut t = Box::new(Tracker::new(config).expect("config"));
+                feed(&mut t, 200_000, 400_000, 72, false);
                 t
             }),
         ),
