@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PORT ?= 6379
 
-.PHONY: help deps build run stop test fuzz bench
+.PHONY: help deps build run stop test fuzz bench accuracy
 
 help:
 	@echo "make run    build the module (release) and (re)start redis-server on 127.0.0.1:$(PORT) with it"
@@ -13,6 +13,7 @@ help:
 	@echo "make deps   install missing system packages and Rust components"
 	@echo "make fuzz   run each cargo-fuzz target for FUZZ_SECONDS (default 600) and report findings"
 	@echo "make bench  the module vs Redis' own commands in one table (BENCH_QUICK=1: short run)"
+	@echo "make accuracy  EXACT vs APPROX trackers on Zipf streams: recall, error, bounds, memory (ACCURACY_QUICK=1: short run)"
 
 deps:
 	@bash scripts/install-deps.sh
@@ -34,3 +35,6 @@ fuzz:
 
 bench:
 	@bash scripts/bench.sh
+
+accuracy:
+	@bash scripts/accuracy.sh

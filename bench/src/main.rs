@@ -5,18 +5,17 @@
 //! worst latency under a mixed load), stops the server and prints one table of figures,
 //! ratios and targets. `BENCH_QUICK=1` makes a small smoke run; see `config.rs` for the rest.
 
-mod client;
 mod config;
 mod dataset;
 mod latency;
 mod load;
-mod report;
 mod sections;
-mod server;
-mod zipf;
 
 use std::process::ExitCode;
 use std::time::Instant;
+
+// The shared parts (`src/lib.rs`), also reachable as `crate::client` and so on.
+use wtopk_bench::{client, report, server, zipf};
 
 use client::{call, text};
 use config::{Settings, TRACKER_ARGS, UNIVERSE, ZIPF_EXPONENT};

@@ -1,6 +1,7 @@
-//! The one table the benchmark prints: per line what was measured, the module's figure,
+//! The one table `make bench` prints: per line what was measured, the module's figure,
 //! Redis' figure, their ratio, the target and whether it was met (or `info` for lines with no
-//! target), grouped under section headings; plus the number formats the lines use.
+//! target), grouped under section headings; plus the padded-table renderer and the number
+//! formats that `make accuracy` uses for its own tables.
 
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ impl Verdict {
         }
     }
 
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             Verdict::Met => "met",
             Verdict::NotMet => "NOT met",
@@ -108,54 +109,70 @@ impl Report {
     /// The table as text, columns padded to their widest cell.
     pub fn render(&self) -> String {
         let header = ["measured", "module", "redis", "ratio", "target", "status"];
-        let cells = |row: &Row| {
-            [
-                row.what.clone(),
-                row.module.clone(),
-                row.redis.clone(),
-                row.ratio.clone(),
-                row.target.clone(),
-                row.verdict.label().to_string(),
-            ]
-        };
-        let mut widths = header.map(str::len);
-        for (_, rows) in &self.sections {
-            for row in rows {
-                for (width, cell) in widths.iter_mut().zip(cells(row)) {
-                    *width = (*width).max(cell.chars().count());
-                }
-            }
-        }
-        let line = |cells: &[String]| {
-            let padded: Vec<String> = cells
-                .iter()
-                .zip(widths)
-                .map(|(cell, width)| format!("{cell:<width$}"))
-                .collect();
-            format!("| {} |\n", padded.join(" | "))
-        };
-        let rule = format!(
-            "|{}|\n",
-            widths
-                .iter()
-                .map(|w| "-".repeat(w + 2))
-                .collect::<Vec<_>>()
-                .join("|")
-        );
-        let mut out = line(&header.map(String::from));
-        out.push_str(&rule);
-        for (title, rows) in &self.sections {
-            if !title.is_empty() {
-                let mut heading = vec![String::new(); header.len()];
-                heading[0] = format!("[{title}]");
-                out.push_str(&line(&heading));
-            }
-            for row in rows {
-                out.push_str(&line(&cells(row)));
-            }
-        }
-        out
+        let blocks: Vec<(String, Vec<Vec<String>>)> = self
+            .sections
+            .iter()
+            .map(|(title, rows)| {
+                let cells = rows
+                    .iter()
+                    .map(|row| {
+                        vec![
+                            row.what.clone(),
+                            row.module.clone(),
+                            row.redis.clone(),
+                            row.ratio.clone(),
+                            row.target.clone(),
+                            row.verdict.label().to_string(),
+                        ]
+                    })
+                    .collect();
+                (title.clone(), cells)
+            })
+            .collect();
+        table(&header, &blocks)
     }
+}
+
+/// A text table: `header`, then each block's rows under a `[title]` line (none for an empty
+/// title), every column padded to its widest cell. Rows have one cell per header column.
+pub fn table(header: &[&str], blocks: &[(String, Vec<Vec<String>>)]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for (_, rows) in blocks {
+        for row in rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &width)| format!("{cell:<width$}"))
+            .collect();
+        format!("| {} |\n", padded.join(" | "))
+    };
+    let rule = format!(
+        "|{}|\n",
+        widths
+            .iter()
+            .map(|w| "-".repeat(w + 2))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    out.push_str(&rule);
+    for (title, rows) in blocks {
+        if !title.is_empty() {
+            let mut heading = vec![String::new(); header.len()];
+            heading[0] = format!("[{title}]");
+            out.push_str(&line(&heading));
+        }
+        for row in rows {
+            out.push_str(&line(row));
+        }
+    }
+    out
 }
 
 /// A rate: `1.23M/s`, `456k/s`, `789/s`.

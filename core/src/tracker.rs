@@ -7,7 +7,7 @@
 
 use crate::bounds::Bounds;
 use crate::calendar::{Day, Zone};
-use crate::config::{ClockMode, TrackerConfig};
+use crate::config::{ClockMode, Mode, TrackerConfig};
 use crate::daily::{DailyRollup, DayStatus};
 use crate::dedupe::Dedupe;
 use crate::error::{CoreError, CoreResult};
@@ -319,12 +319,15 @@ impl Tracker {
         let t = self.clock_at(now);
         let (index, span) = self.span_of(window);
         let window = self.windows.get(index).ok_or_else(Self::no_such_window)?;
-        let mut top = window.top_k(&self.interner, span, t, n + 1);
-        let cut = if top.len() > n {
-            top.pop().map_or(0, |(_, bounds)| bounds.upper)
-        } else {
-            0
+        // Items past the n-th bound every item left out: in EXACT mode the next one does;
+        // APPROX ranks by the midpoint, so every tracked item is looked at.
+        let candidates = match self.config.mode {
+            Mode::Exact => n + 1,
+            Mode::Approx { capacity } => capacity.saturating_add(1),
         };
+        let mut top = window.top_k(&self.interner, span, t, candidates);
+        let left_out = top.split_off(n.min(top.len()));
+        let cut = left_out.iter().map(|(_, b)| b.upper).max().unwrap_or(0);
         let counters = top
             .into_iter()
             .map(|(id, bounds)| {

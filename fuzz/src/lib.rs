@@ -243,14 +243,14 @@ fn ingest(tracker: &mut Tracker, now: i64, inputs: &[EventInput]) {
 }
 
 /// Asserts that `answer` is ranked: estimate descending, then bytes ascending, no zero
-/// estimates, each estimate its upper bound and above its lower bound.
+/// estimates, each estimate within its bounds.
 fn assert_ranked(answer: &[(&[u8], Bounds)], k: usize) {
     assert!(answer.len() <= k, "more than k answers");
     assert!(answer.iter().all(|(_, b)| b.count > 0), "a zero count");
     assert!(
         answer
             .iter()
-            .all(|(_, b)| b.lower <= b.count && b.count == b.upper),
+            .all(|(_, b)| b.lower <= b.count && b.count <= b.upper),
         "bounds out of order: {answer:?}"
     );
     assert!(

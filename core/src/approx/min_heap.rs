@@ -1,131 +1,52 @@
-//! An indexed binary min-heap over the slots of an [`super::ApproxTable`]: each slot has a
-//! key `(upper bound, admission sequence)`, the heap finds the slot with the smallest key in
-//! O(1) and re-sorts one slot in O(log n) when its key changes. Keys are distinct (the
-//! sequence number breaks ties), so the minimum never depends on the heap's layout: a table
-//! decoded from RDB evicts exactly what the original would have.
+//! The eviction order of an [`super::ApproxTable`]: a binary min-heap of `(key, slot)`
+//! entries, where a slot's key is `(upper bound, admission sequence)`. Keys only grow
+//! between rebuilds (counts are added; expiry rebuilds the heap), so the heap is lazy: an
+//! update costs nothing, and [`EvictionHeap::pop_min`] re-files entries whose key has grown
+//! until the smallest entry is current. Keys are distinct (the sequence number breaks ties),
+//! so the slot chosen never depends on the heap's layout: a table decoded from RDB evicts
+//! exactly what the original would have.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// A slot's place in the eviction order.
 pub type Key = (u64, u64);
 
 #[derive(Debug, Clone, Default)]
-pub struct MinHeap {
-    /// Slots in heap order.
-    order: Vec<u32>,
-    /// Position of each slot in `order`.
-    position: Vec<u32>,
-    /// Key of each slot.
-    keys: Vec<Key>,
+pub struct EvictionHeap {
+    entries: BinaryHeap<Reverse<(Key, u32)>>,
 }
 
-impl MinHeap {
-    pub fn len(&self) -> usize {
-        self.order.len()
+impl EvictionHeap {
+    /// Files `slot` under `key` (a new or re-admitted slot).
+    pub fn push(&mut self, slot: u32, key: Key) {
+        self.entries.push(Reverse((key, slot)));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
-    /// The slot with the smallest key.
-    pub fn min(&self) -> Option<u32> {
-        self.order.first().copied()
-    }
-
-    /// Adds slot number `len()` with `key`.
-    pub fn push(&mut self, key: Key) {
-        let slot = self.order.len() as u32;
-        self.order.push(slot);
-        self.position.push(slot);
-        self.keys.push(key);
-        self.sift_up(slot as usize);
-    }
-
-    /// Changes the key of `slot` (ignored for a slot the heap does not hold).
-    pub fn set(&mut self, slot: u32, key: Key) {
-        let Some(old) = self.keys.get_mut(slot as usize) else {
-            return;
-        };
-        let grew = key > *old;
-        *old = key;
-        let Some(&at) = self.position.get(slot as usize) else {
-            return;
-        };
-        if grew {
-            self.sift_down(at as usize);
-        } else {
-            self.sift_up(at as usize);
+    /// Removes and returns the slot with the smallest current key, given each slot's current
+    /// key (`None` for a slot whose entry is outdated: freed or re-admitted since).
+    pub fn pop_min(&mut self, current: impl Fn(u32) -> Option<Key>) -> Option<u32> {
+        while let Some(Reverse((filed, slot))) = self.entries.pop() {
+            match current(slot) {
+                Some(key) if key == filed => return Some(slot),
+                Some(key) if key.1 == filed.1 => self.push(slot, key),
+                _ => {}
+            }
         }
+        None
     }
 
-    /// Rebuilds the heap for slots `0..keys.len()` with the given keys, in O(n).
+    /// Rebuilds the heap from every slot's current key, in O(n).
     pub fn rebuild(&mut self, keys: impl Iterator<Item = Key>) {
-        self.keys.clear();
-        self.keys.extend(keys);
-        let n = self.keys.len();
-        self.order.clear();
-        self.order.extend(0..n as u32);
-        self.position.clear();
-        self.position.extend(0..n as u32);
-        for at in (0..n / 2).rev() {
-            self.sift_down(at);
-        }
+        let entries: Vec<Reverse<(Key, u32)>> = keys
+            .enumerate()
+            .map(|(slot, key)| Reverse((key, slot as u32)))
+            .collect();
+        self.entries = BinaryHeap::from(entries);
     }
 
     pub fn heap_bytes(&self) -> usize {
-        crate::heap::buffer::<u32>(self.order.capacity())
-            + crate::heap::buffer::<u32>(self.position.capacity())
-            + crate::heap::buffer::<Key>(self.keys.capacity())
-    }
-
-    fn key_at(&self, at: usize) -> Key {
-        self.order
-            .get(at)
-            .and_then(|&slot| self.keys.get(slot as usize))
-            .copied()
-            .unwrap_or((u64::MAX, u64::MAX))
-    }
-
-    fn swap(&mut self, a: usize, b: usize) {
-        self.order.swap(a, b);
-        for at in [a, b] {
-            if let Some(&slot) = self.order.get(at) {
-                if let Some(position) = self.position.get_mut(slot as usize) {
-                    *position = at as u32;
-                }
-            }
-        }
-    }
-
-    fn sift_up(&mut self, mut at: usize) {
-        while at > 0 {
-            let parent = (at - 1) / 2;
-            if self.key_at(at) >= self.key_at(parent) {
-                break;
-            }
-            self.swap(at, parent);
-            at = parent;
-        }
-    }
-
-    fn sift_down(&mut self, mut at: usize) {
-        let n = self.order.len();
-        loop {
-            let left = 2 * at + 1;
-            if left >= n {
-                break;
-            }
-            let right = left + 1;
-            let child = if right < n && self.key_at(right) < self.key_at(left) {
-                right
-            } else {
-                left
-            };
-            if self.key_at(child) >= self.key_at(at) {
-                break;
-            }
-            self.swap(at, child);
-            at = child;
-        }
+        crate::heap::buffer::<Reverse<(Key, u32)>>(self.entries.capacity())
     }
 }
 
@@ -135,27 +56,40 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// With keys that only grow, the popped slot is always the one with the smallest
+        /// current key, and a popped slot filed again comes back in order.
         #[test]
-        fn min_is_the_smallest_key(
-            keys in proptest::collection::vec(0u64..50, 1..60),
-            changes in proptest::collection::vec((0usize..60, 0u64..50), 0..200),
+        fn pops_the_smallest_current_key(
+            uppers in proptest::collection::vec(0u64..50, 1..60),
+            growth in proptest::collection::vec((0usize..60, 0u64..20), 0..200),
         ) {
-            let mut heap = MinHeap::default();
-            let mut model: Vec<Key> = Vec::new();
-            for (seq, &upper) in keys.iter().enumerate() {
-                heap.push((upper, seq as u64));
-                model.push((upper, seq as u64));
+            let mut keys: Vec<Option<Key>> = uppers
+                .iter()
+                .enumerate()
+                .map(|(seq, &upper)| Some((upper, seq as u64)))
+                .collect();
+            let mut heap = EvictionHeap::default();
+            heap.rebuild(keys.iter().flatten().copied());
+            let mut next_seq = keys.len() as u64;
+            for (i, (slot, more)) in growth.into_iter().enumerate() {
+                let slot = slot % keys.len();
+                if let Some(key) = &mut keys[slot] {
+                    key.0 += more;
+                }
+                if i % 5 == 4 {
+                    let smallest = (0..keys.len())
+                        .filter_map(|s| keys[s].map(|k| (k, s as u32)))
+                        .min()
+                        .map(|(_, s)| s);
+                    let popped = heap.pop_min(|s| keys[s as usize]);
+                    prop_assert_eq!(popped, smallest);
+                    if let Some(s) = popped {
+                        keys[s as usize] = Some((0, next_seq));
+                        heap.push(s, (0, next_seq));
+                        next_seq += 1;
+                    }
+                }
             }
-            for (slot, upper) in changes {
-                let slot = slot % model.len();
-                model[slot].0 = upper;
-                heap.set(slot as u32, model[slot]);
-                let smallest = (0..model.len()).min_by_key(|&s| model[s]).unwrap();
-                prop_assert_eq!(heap.min(), Some(smallest as u32));
-            }
-            heap.rebuild(model.iter().copied());
-            let smallest = (0..model.len()).min_by_key(|&s| model[s]).unwrap();
-            prop_assert_eq!(heap.min(), Some(smallest as u32));
         }
     }
 }

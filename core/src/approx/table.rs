@@ -19,7 +19,7 @@ use std::collections::{HashMap, VecDeque};
 
 use ahash::RandomState;
 
-use super::min_heap::{Key, MinHeap};
+use super::min_heap::{EvictionHeap, Key};
 use crate::bounds::Bounds;
 use crate::heap;
 use crate::intern::{Interner, ItemId};
@@ -87,7 +87,9 @@ pub struct ApproxTable {
     /// Row per slot, `groups` wide, indexed by the group's absolute index modulo `groups`.
     errors: Vec<u64>,
     slot_of: HashMap<ItemId, u32, RandomState>,
-    heap: MinHeap,
+    heap: EvictionHeap,
+    /// Set when bounds shrank (expiry): the heap is rebuilt before the next eviction.
+    heap_outdated: bool,
     unlisted: VecDeque<u64>,
     column_totals: VecDeque<u64>,
 }
@@ -110,7 +112,8 @@ impl ApproxTable {
             counts: Vec::new(),
             errors: Vec::new(),
             slot_of: HashMap::default(),
-            heap: MinHeap::default(),
+            heap: EvictionHeap::default(),
+            heap_outdated: false,
             unlisted: VecDeque::from([0]),
             column_totals: VecDeque::from([0]),
         }
@@ -168,8 +171,6 @@ impl ApproxTable {
         }
         if let Some(tracked) = self.slots.get_mut(slot as usize) {
             tracked.total = tracked.total.saturating_add(amount);
-            let key = (tracked.upper(), tracked.seq);
-            self.heap.set(slot, key);
         }
     }
 
@@ -183,23 +184,19 @@ impl ApproxTable {
             self.clear(first, interner);
         } else if first > self.first {
             for column in self.first..first {
-                for slot in 0..self.slots.len() as u32 {
-                    let cell = self.cell(slot, column);
-                    let expired = self.counts.get_mut(cell).map_or(0, std::mem::take);
-                    if let Some(tracked) = self.slots.get_mut(slot as usize) {
-                        tracked.total = tracked.total.saturating_sub(expired);
-                    }
+                let index = self.cell(0, column);
+                let rows = self.counts.iter_mut().skip(index).step_by(self.columns);
+                for (tracked, count) in self.slots.iter_mut().zip(rows) {
+                    tracked.total = tracked.total.saturating_sub(std::mem::take(count));
                 }
                 self.unlisted.pop_front();
                 self.column_totals.pop_front();
             }
             for group in self.group(self.first)..self.group(first) {
-                for slot in 0..self.slots.len() as u32 {
-                    let cell = self.error_cell(slot, group);
-                    let expired = self.errors.get_mut(cell).map_or(0, std::mem::take);
-                    if let Some(tracked) = self.slots.get_mut(slot as usize) {
-                        tracked.error = tracked.error.saturating_sub(expired);
-                    }
+                let index = self.error_cell(0, group);
+                let rows = self.errors.iter_mut().skip(index).step_by(self.groups);
+                for (tracked, amount) in self.slots.iter_mut().zip(rows) {
+                    tracked.error = tracked.error.saturating_sub(std::mem::take(amount));
                 }
             }
             self.first = first;
@@ -226,8 +223,8 @@ impl ApproxTable {
             .slots
             .iter()
             .enumerate()
-            .map(|(slot, tracked)| (tracked.id, self.slot_bounds(slot as u32, from).upper))
-            .filter(|&(_, upper)| upper > 0)
+            .map(|(slot, tracked)| (tracked.id, self.slot_bounds(slot as u32, from).count))
+            .filter(|&(_, estimate)| estimate > 0)
             .collect();
         select_top(interner, estimates, k)
             .into_iter()
@@ -400,26 +397,36 @@ impl ApproxTable {
             });
             self.counts.resize(self.counts.len() + self.columns, 0);
             self.errors.resize(self.errors.len() + self.groups, 0);
-            self.heap.push((0, u64::MAX));
+            self.heap_outdated = true;
             (self.slots.len() - 1) as u32
         } else {
-            let Some(victim) = self.heap.min() else {
+            if self.heap_outdated {
+                self.rebuild_heap();
+            }
+            let slots = &self.slots;
+            let current = |slot: u32| slots.get(slot as usize).map(|t| (t.upper(), t.seq));
+            let Some(victim) = self.heap.pop_min(current) else {
                 return 0;
             };
             self.evict(victim, interner);
             victim
         };
-        let mut error = 0u64;
-        for group in self.group(self.first)..=self.group(self.newest) {
-            let start = (group * self.group_width).max(self.first);
-            let next = (group + 1) * self.group_width;
-            let amount = self
-                .unlisted(start)
-                .saturating_sub(self.unlisted(next.max(self.first)));
-            error = error.saturating_add(amount);
-            let cell = self.error_cell(slot, group);
-            if let Some(stored) = self.errors.get_mut(cell) {
-                *stored = amount;
+        let error = self.unlisted(self.first);
+        if error > 0 {
+            let row = slot as usize * self.groups;
+            let mut index = self.error_cell(0, self.group(self.first));
+            for group in self.group(self.first)..=self.group(self.newest) {
+                let start = (group * self.group_width).max(self.first);
+                let next = (group + 1) * self.group_width;
+                let amount = self.unlisted(start).saturating_sub(self.unlisted(next));
+                if let Some(stored) = self.errors.get_mut(row + index) {
+                    *stored = amount;
+                }
+                index = if index + 1 == self.groups {
+                    0
+                } else {
+                    index + 1
+                };
             }
         }
         let seq = self.next_seq;
@@ -432,7 +439,9 @@ impl ApproxTable {
                 error,
             };
         }
-        self.heap.set(slot, (error, seq));
+        if !self.heap_outdated {
+            self.heap.push(slot, (error, seq));
+        }
         self.slot_of.insert(id, slot);
         interner.retain(id);
         slot
@@ -445,30 +454,35 @@ impl ApproxTable {
         let Some(&victim) = self.slots.get(slot as usize) else {
             return;
         };
-        let mut suffix = 0u64;
+        let row = slot as usize * self.columns;
+        let mut index = self.cell(0, self.newest);
+        let mut group = self.group(self.newest);
+        let mut suffix = self.take_error(slot, group);
         for column in (self.first..=self.newest).rev() {
-            let cell = self.cell(slot, column);
-            suffix = suffix.saturating_add(self.counts.get(cell).copied().unwrap_or(0));
-            let group = self.group(column);
-            let last_of_group = ((group + 1) * self.group_width - 1).min(self.newest);
-            if column == last_of_group {
-                let error_cell = self.error_cell(slot, group);
-                let amount = self.errors.get_mut(error_cell).map_or(0, std::mem::take);
-                suffix = suffix.saturating_add(amount);
+            if column < group * self.group_width {
+                group -= 1;
+                suffix = suffix.saturating_add(self.take_error(slot, group));
             }
-            let offset = self.offset(column);
-            if let Some(bound) = self.unlisted.get_mut(offset) {
+            if let Some(count) = self.counts.get_mut(row + index) {
+                suffix = suffix.saturating_add(std::mem::take(count));
+            }
+            if let Some(bound) = self.unlisted.get_mut((column - self.first) as usize) {
                 *bound = (*bound).max(suffix);
             }
-            if let Some(count) = self.counts.get_mut(cell) {
-                *count = 0;
-            }
+            index = index.checked_sub(1).unwrap_or(self.columns - 1);
         }
         self.slot_of.remove(&victim.id);
         interner.release(victim.id);
     }
 
-    /// Releases items with nothing left in the live columns, then rebuilds the heap.
+    /// Removes and returns the error of `slot` for `group`.
+    fn take_error(&mut self, slot: u32, group: i64) -> u64 {
+        let cell = self.error_cell(slot, group);
+        self.errors.get_mut(cell).map_or(0, std::mem::take)
+    }
+
+    /// Releases items with nothing left in the live columns; the heap is rebuilt before the
+    /// next eviction.
     fn drop_empty(&mut self, interner: &mut Interner) {
         let mut slot = 0;
         while let Some(&tracked) = self.slots.get(slot) {
@@ -490,7 +504,7 @@ impl ApproxTable {
             self.counts.truncate(last * self.columns);
             self.errors.truncate(last * self.groups);
         }
-        self.rebuild_heap();
+        self.heap_outdated = true;
     }
 
     /// Forgets everything: every live column expired at once.
@@ -500,7 +514,7 @@ impl ApproxTable {
         self.counts.clear();
         self.errors.clear();
         self.slot_of.clear();
-        self.heap = MinHeap::default();
+        self.heap = EvictionHeap::default();
         self.first = first;
         self.newest = first;
         self.unlisted = VecDeque::from([0]);
@@ -510,6 +524,7 @@ impl ApproxTable {
     fn rebuild_heap(&mut self) {
         self.heap
             .rebuild(self.slots.iter().map(|t| -> Key { (t.upper(), t.seq) }));
+        self.heap_outdated = false;
     }
 }
 
