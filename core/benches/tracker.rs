@@ -112,25 +112,13 @@ fn ingest_throughput(c: &mut Criterion) {
         ("dedupe_off", 0, false),
         ("dedupe_1h_unique_ids", 3_600_000, true),
     ] {
-        let batch = events(with_ids);
-        group.bench_function(name, |b| {
-            b.iter_batched(
-                || {
-                    Tracker::new(TrackerConfig {
-                        clock: ClockMode::Event,
-                        dedupe,
-                        ..TrackerConfig::default()
-                    })
-                    .expect("valid config")
-                },
-                |mut tracker| {
-                    for chunk in batch.chunks(100) {
-                        tracker.ingest(chunk, 0).expect("valid events");
-                    }
-                    tracker
-                },
-                BatchSize::LargeInput,
-            )
+        bench_ingest(&mut group, name, &events(with_ids), 100, || {
+            Tracker::new(TrackerConfig {
+                clock: ClockMode::Event,
+                dedupe,
+                ..TrackerConfig::default()
+            })
+            .expect("valid config")
         });
     }
     group.finish();
@@ -160,12 +148,10 @@ fn zipf_ranks(n: usize, exponent: f64, draws: usize) -> Vec<usize> {
         .collect()
 }
 
-fn updates_zipf(c: &mut Criterion) {
-    const ITEMS: usize = 100_000;
-    const EVENTS: usize = 200_000;
-    let names = items(ITEMS as u64);
-    let step = 2 * DAY / EVENTS as i64;
-    let events: Vec<Event<'_>> = zipf_ranks(ITEMS, 1.1, EVENTS)
+/// `count` events drawn from Zipf(`exponent`) over `names`, evenly spread over `span` ms.
+fn zipf_events(names: &[Vec<u8>], exponent: f64, count: usize, span: i64) -> Vec<Event<'_>> {
+    let step = span / count as i64;
+    zipf_ranks(names.len(), exponent, count)
         .into_iter()
         .enumerate()
         .map(|(i, rank)| Event {
@@ -174,15 +160,22 @@ fn updates_zipf(c: &mut Criterion) {
             count: 1,
             id: None,
         })
-        .collect();
-    let mut group = c.benchmark_group("updates_zipf1.1_100k_items");
-    group.throughput(Throughput::Elements(EVENTS as u64));
-    group.sample_size(10);
-    group.bench_function("windows_5m_1h_24h_daily7_batches_of_100", |b| {
+        .collect()
+}
+
+/// Benchmarks ingesting `events` in batches of `batch` into fresh trackers from `new`.
+fn bench_ingest(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    events: &[Event<'_>],
+    batch: usize,
+    new: impl Fn() -> Tracker,
+) {
+    group.bench_function(name, |b| {
         b.iter_batched(
-            || tracker(ClockMode::Event),
+            &new,
             |mut tracker| {
-                for chunk in events.chunks(100) {
+                for chunk in events.chunks(batch) {
                     tracker.ingest(chunk, 0).expect("valid events");
                 }
                 tracker
@@ -190,24 +183,29 @@ fn updates_zipf(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+}
+
+fn updates_zipf(c: &mut Criterion) {
+    const EVENTS: usize = 200_000;
+    let names = items(100_000);
+    let events = zipf_events(&names, 1.1, EVENTS, 2 * DAY);
+    let mut group = c.benchmark_group("updates_zipf1.1_100k_items");
+    group.throughput(Throughput::Elements(EVENTS as u64));
+    group.sample_size(10);
+    bench_ingest(
+        &mut group,
+        "windows_5m_1h_24h_daily7_batches_of_100",
+        &events,
+        100,
+        || tracker(ClockMode::Event),
+    );
     group.finish();
 }
 
 fn modes_at_1m_items(c: &mut Criterion) {
-    const ITEMS: usize = 1_000_000;
     const EVENTS: usize = 1_000_000;
-    let names = items(ITEMS as u64);
-    let step = DAY / EVENTS as i64;
-    let events: Vec<Event<'_>> = zipf_ranks(ITEMS, 1.0, EVENTS)
-        .into_iter()
-        .enumerate()
-        .map(|(i, rank)| Event {
-            ts: START + i as i64 * step,
-            item: &names[rank],
-            count: 1,
-            id: None,
-        })
-        .collect();
+    let names = items(1_000_000);
+    let events = zipf_events(&names, 1.0, EVENTS, DAY);
     let mut group = c.benchmark_group("modes_zipf1.0_1M_items");
     group.throughput(Throughput::Elements(EVENTS as u64));
     group.sample_size(10);
@@ -215,24 +213,13 @@ fn modes_at_1m_items(c: &mut Criterion) {
         capacity: DEFAULT_CAPACITY,
     };
     for (name, mode) in [("exact", Mode::Exact), ("approx", approx)] {
-        group.bench_function(name, |b| {
-            b.iter_batched(
-                || {
-                    Tracker::new(TrackerConfig {
-                        clock: ClockMode::Event,
-                        mode,
-                        ..TrackerConfig::default()
-                    })
-                    .expect("valid config")
-                },
-                |mut tracker| {
-                    for chunk in events.chunks(1_000) {
-                        tracker.ingest(chunk, 0).expect("valid events");
-                    }
-                    tracker
-                },
-                BatchSize::LargeInput,
-            )
+        bench_ingest(&mut group, name, &events, 1_000, || {
+            Tracker::new(TrackerConfig {
+                clock: ClockMode::Event,
+                mode,
+                ..TrackerConfig::default()
+            })
+            .expect("valid config")
         });
     }
     group.finish();
