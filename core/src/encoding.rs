@@ -852,6 +852,26 @@ mod tests {
         );
         refused_from(
             &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    t.column_totals.iter_mut().for_each(|total| *total = 0);
+                }
+            },
+            "exceed their column total",
+        );
+        refused_from(
+            &tracker,
+            |body| {
+                if let Some(t) = table(body) {
+                    if let Some(last) = t.unlisted.last_mut() {
+                        *last = 1_000;
+                    }
+                }
+            },
+            "unlisted bounds grow",
+        );
+        refused_from(
+            &tracker,
             |body| body.windows.swap(0, 2),
             "columns differ from the clock",
         );

@@ -331,6 +331,26 @@ impl ApproxTable {
                 error,
             });
         }
+        for (offset, &total) in table.column_totals.iter().enumerate() {
+            let column = table.first + offset as i64;
+            let tracked = table
+                .slots
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, _)| table.counts.get(table.cell(slot as u32, column)))
+                .fold(0u64, |sum, &count| sum.saturating_add(count));
+            if tracked > total {
+                return Err("approximate table counts exceed their column total");
+            }
+        }
+        if table
+            .unlisted
+            .iter()
+            .zip(table.unlisted.iter().skip(1))
+            .any(|(a, b)| a < b)
+        {
+            return Err("approximate table unlisted bounds grow toward newer columns");
+        }
         table.rebuild_heap();
         Ok(table)
     }
