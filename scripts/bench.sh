@@ -3,37 +3,8 @@
 # (wtopk-bench), which starts its own redis-server with the module on a free 127.0.0.1 port
 # in a temporary directory, measures it against Redis' own commands and prints one table.
 # The server is stopped by its own pid at the end; if the benchmark dies first, the trap
-# below stops it by the pid it wrote in the temporary directory. BENCH_QUICK=1 for a short
+# in scripts/run-bench-binary.sh stops it by the pid it wrote there. BENCH_QUICK=1 for a short
 # smoke run, BENCH_MIXED_SECONDS for the length of the mixed load (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-bash scripts/install-deps.sh
-# shellcheck source=/dev/null
-[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
-cargo build --release -p redis-wtopk -p wtopk-bench
-
-dir="$(mktemp -d "${TMPDIR:-/tmp}/wtopk-bench.XXXXXX")"
-cleanup() {
-    local pidfile="$dir/redis.pid"
-    if [ -s "$pidfile" ]; then
-        local pid
-        pid="$(cat "$pidfile")"
-        # Only this run's redis-server, found by its own pidfile.
-        if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q redis-server; then
-            echo "bench: stopping redis-server (pid $pid)" >&2
-            kill -TERM "$pid" 2>/dev/null || true
-            for _ in $(seq 1 150); do
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.1
-            done
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-BENCH_DIR="$dir" BENCH_MODULE="$PWD/target/release/libredis_wtopk.so" \
-    ./target/release/wtopk-bench
+exec bash scripts/run-bench-binary.sh bench wtopk-bench BENCH
