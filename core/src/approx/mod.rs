@@ -50,10 +50,6 @@ impl ApproxWindow {
         }
     }
 
-    pub fn spec(&self) -> &WindowSpec {
-        &self.spec
-    }
-
     pub fn table(&self) -> &ApproxTable {
         &self.table
     }

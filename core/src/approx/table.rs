@@ -423,10 +423,14 @@ impl ApproxTable {
             if self.heap_outdated {
                 self.rebuild_heap();
             }
-            let slots = &self.slots;
-            let current = |slot: u32| slots.get(slot as usize).map(|t| (t.upper(), t.seq));
-            let Some(victim) = self.heap.pop_min(current) else {
-                return 0;
+            // A full table has a heap entry per slot; should one ever be missing, a fresh
+            // heap (one entry per slot, all current) always yields a victim.
+            let victim = match self.pop_victim() {
+                Some(victim) => victim,
+                None => {
+                    self.rebuild_heap();
+                    self.pop_victim().unwrap_or(0)
+                }
             };
             self.evict(victim, interner);
             victim
@@ -465,6 +469,13 @@ impl ApproxTable {
         self.slot_of.insert(id, slot);
         interner.retain(id);
         slot
+    }
+
+    /// Takes the slot with the smallest `(upper, admission)` out of the heap.
+    fn pop_victim(&mut self) -> Option<u32> {
+        let slots = &self.slots;
+        self.heap
+            .pop_min(|slot| slots.get(slot as usize).map(|t| (t.upper(), t.seq)))
     }
 
     /// Forgets the item in `slot`, first raising `unlisted` by its upper bound per suffix:
