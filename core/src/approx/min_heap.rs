@@ -1,10 +1,11 @@
 //! The eviction order of an [`super::ApproxTable`]: a binary min-heap of `(key, slot)`
-//! entries, where a slot's key is `(upper bound, admission sequence)`. Keys only grow
-//! between rebuilds (counts are added; expiry rebuilds the heap), so the heap is lazy: an
-//! update costs nothing, and [`EvictionHeap::pop_min`] re-files entries whose key has grown
-//! until the smallest entry is current. Keys are distinct (the sequence number breaks ties),
-//! so the slot chosen never depends on the heap's layout: a table decoded from RDB evicts
-//! exactly what the original would have.
+//! entries, where a slot's key is `(upper bound, admission sequence)`. The heap is lazy:
+//! adding to a slot costs nothing, and when expiry lowers a slot's key the table files a
+//! new entry under the lower key. So every slot always has an entry no larger than its key,
+//! and [`EvictionHeap::pop_min`] re-files entries whose key has grown and skips the
+//! outdated ones until the smallest entry is current: that slot has the smallest key. Keys
+//! are distinct (the sequence number breaks ties), so the slot chosen never depends on the
+//! heap's layout: a table decoded from RDB evicts exactly what the original would have.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -29,19 +30,27 @@ impl EvictionHeap {
         while let Some(Reverse((filed, slot))) = self.entries.pop() {
             match current(slot) {
                 Some(key) if key == filed => return Some(slot),
-                Some(key) if key.1 == filed.1 => self.push(slot, key),
+                Some(key) if key.1 == filed.1 && key > filed => self.push(slot, key),
                 _ => {}
             }
         }
         None
     }
 
-    /// Rebuilds the heap from every slot's current key, in O(n).
-    pub fn rebuild(&mut self, keys: impl Iterator<Item = Key>) {
-        let entries: Vec<Reverse<(Key, u32)>> = keys
-            .enumerate()
-            .map(|(slot, key)| Reverse((key, slot as u32)))
-            .collect();
+    /// Entries held (outdated ones included).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Rebuilds the heap from every live slot's current key, in O(n), reusing its buffer.
+    pub fn rebuild(&mut self, keys: impl Iterator<Item = (u32, Key)>) {
+        let mut entries = std::mem::take(&mut self.entries).into_vec();
+        entries.clear();
+        entries.extend(keys.map(|(slot, key)| Reverse((key, slot))));
         self.entries = BinaryHeap::from(entries);
     }
 
@@ -69,7 +78,7 @@ mod tests {
                 .map(|(seq, &upper)| Some((upper, seq as u64)))
                 .collect();
             let mut heap = EvictionHeap::default();
-            heap.rebuild(keys.iter().flatten().copied());
+            heap.rebuild(keys.iter().enumerate().filter_map(|(s, k)| Some((s as u32, (*k)?))));
             let mut next_seq = keys.len() as u64;
             for (i, (slot, more)) in growth.into_iter().enumerate() {
                 let slot = slot % keys.len();

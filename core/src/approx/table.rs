@@ -28,6 +28,9 @@ use crate::tally::select_top;
 /// Error groups per window: a group spans `ceil(columns / ERROR_GROUPS)` columns.
 const ERROR_GROUPS: usize = 16;
 
+/// The sequence number of a free slot (live ones are below `next_seq`, so never this).
+const FREE: u64 = u64::MAX;
+
 /// A tracked item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
@@ -43,6 +46,15 @@ struct Slot {
 impl Slot {
     fn upper(&self) -> u64 {
         self.total.saturating_add(self.error)
+    }
+
+    fn is_free(&self) -> bool {
+        self.seq == FREE
+    }
+
+    /// The slot's place in the eviction order.
+    fn key(&self) -> Key {
+        (self.upper(), self.seq)
     }
 }
 
@@ -81,17 +93,24 @@ pub struct ApproxTable {
     first: i64,
     newest: i64,
     next_seq: u64,
+    /// Live and free slots; free ones are listed in `free` and reused first.
     slots: Vec<Slot>,
+    free: Vec<u32>,
     /// Row per slot, `columns` wide, indexed by the column's absolute index modulo `columns`.
     counts: Vec<u64>,
     /// Row per slot, `groups` wide, indexed by the group's absolute index modulo `groups`.
     errors: Vec<u64>,
     slot_of: HashMap<ItemId, u32, RandomState>,
     heap: EvictionHeap,
-    /// Set when bounds shrank (expiry): the heap is rebuilt before the next eviction.
+    /// Set when the heap may lack a slot's entry (slots added while the table filled up,
+    /// errors expired): it is rebuilt before the next eviction.
     heap_outdated: bool,
     unlisted: VecDeque<u64>,
     column_totals: VecDeque<u64>,
+    /// Per live column of a sliding window, the slots that counted something there
+    /// (possibly twice, possibly since evicted): expiry visits only these. Single-column
+    /// tables (days, all-time) never expire a column and keep none.
+    touched: VecDeque<Vec<u32>>,
 }
 
 impl ApproxTable {
@@ -109,6 +128,7 @@ impl ApproxTable {
             newest: start,
             next_seq: 0,
             slots: Vec::new(),
+            free: Vec::new(),
             counts: Vec::new(),
             errors: Vec::new(),
             slot_of: HashMap::default(),
@@ -116,6 +136,7 @@ impl ApproxTable {
             heap_outdated: false,
             unlisted: VecDeque::from([0]),
             column_totals: VecDeque::from([0]),
+            touched: VecDeque::from([Vec::new()]),
         }
     }
 
@@ -127,12 +148,13 @@ impl ApproxTable {
         self.newest
     }
 
+    /// Items tracked.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.slots.len() - self.free.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.len() == 0
     }
 
     /// The sum of every amount counted in columns `from..=newest` (exact).
@@ -167,7 +189,11 @@ impl ApproxTable {
         };
         let cell = self.cell(slot, column);
         if let Some(count) = self.counts.get_mut(cell) {
+            let first_in_column = *count == 0;
             *count = count.saturating_add(amount);
+            if first_in_column && self.columns > 1 {
+                self.note_touched(offset, slot, column);
+            }
         }
         if let Some(tracked) = self.slots.get_mut(slot as usize) {
             tracked.total = tracked.total.saturating_add(amount);
@@ -183,15 +209,24 @@ impl ApproxTable {
         if first > self.newest {
             self.clear(first, interner);
         } else if first > self.first {
+            let mut shrunk = Vec::new();
             for column in self.first..first {
                 let index = self.cell(0, column);
-                let rows = self.counts.iter_mut().skip(index).step_by(self.columns);
-                for (tracked, count) in self.slots.iter_mut().zip(rows) {
-                    tracked.total = tracked.total.saturating_sub(std::mem::take(count));
+                let touched = self.touched.pop_front().unwrap_or_default();
+                for &slot in &touched {
+                    let cell = slot as usize * self.columns + index;
+                    let expired = self.counts.get_mut(cell).map_or(0, std::mem::take);
+                    if let Some(tracked) = self.slots.get_mut(slot as usize) {
+                        if expired > 0 {
+                            tracked.total = tracked.total.saturating_sub(expired);
+                            shrunk.push(slot);
+                        }
+                    }
                 }
                 self.unlisted.pop_front();
                 self.column_totals.pop_front();
             }
+            let errors_expire = self.group(first) > self.group(self.first);
             for group in self.group(self.first)..self.group(first) {
                 let index = self.error_cell(0, group);
                 let rows = self.errors.iter_mut().skip(index).step_by(self.groups);
@@ -200,12 +235,19 @@ impl ApproxTable {
                 }
             }
             self.first = first;
-            self.drop_empty(interner);
+            if errors_expire {
+                self.heap_outdated = true;
+                let every: Vec<u32> = (0..self.slots.len() as u32).collect();
+                self.settle(&every, interner);
+            } else {
+                self.settle(&shrunk, interner);
+            }
         }
         while self.newest < newest {
             self.newest += 1;
             self.unlisted.push_back(0);
             self.column_totals.push_back(0);
+            self.touched.push_back(Vec::new());
         }
     }
 
@@ -223,6 +265,7 @@ impl ApproxTable {
             .slots
             .iter()
             .enumerate()
+            .filter(|(_, tracked)| !tracked.is_free())
             .map(|(slot, tracked)| (tracked.id, self.slot_bounds(slot as u32, from).count))
             .filter(|&(_, estimate)| estimate > 0)
             .collect();
@@ -245,6 +288,7 @@ impl ApproxTable {
                 .slots
                 .iter()
                 .enumerate()
+                .filter(|(_, tracked)| !tracked.is_free())
                 .map(|(slot, tracked)| {
                     let slot = slot as u32;
                     let count = |column| self.counts.get(self.cell(slot, column)).copied();
@@ -287,6 +331,7 @@ impl ApproxTable {
         table.next_seq = state.next_seq;
         table.unlisted = state.unlisted.into();
         table.column_totals = state.column_totals.into();
+        table.touched = (0..live).map(|_| Vec::new()).collect();
         let live_groups = table.group(table.first)..=table.group(table.newest);
         let group_count = live_groups.clone().count();
         table.counts = vec![0; state.slots.len() * table.columns];
@@ -306,11 +351,15 @@ impl ApproxTable {
             }
             interner.retain(encoded.id);
             let mut total = 0u64;
-            for (column, count) in (table.first..).zip(encoded.counts) {
+            for (offset, count) in encoded.counts.into_iter().enumerate() {
                 total = total.saturating_add(count);
-                let cell = table.cell(slot_number, column);
+                let cell = table.cell(slot_number, table.first + offset as i64);
                 if let Some(stored) = table.counts.get_mut(cell) {
                     *stored = count;
+                }
+                let listed = count > 0 && table.columns > 1;
+                if let (true, Some(touched)) = (listed, table.touched.get_mut(offset)) {
+                    touched.push(slot_number);
                 }
             }
             let mut error = 0u64;
@@ -356,7 +405,15 @@ impl ApproxTable {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        heap::buffer::<Slot>(self.slots.capacity())
+        let touched: usize = self
+            .touched
+            .iter()
+            .map(|t| heap::buffer::<u32>(t.capacity()))
+            .sum();
+        touched
+            + heap::buffer::<Vec<u32>>(self.touched.capacity())
+            + heap::buffer::<u32>(self.free.capacity())
+            + heap::buffer::<Slot>(self.slots.capacity())
             + heap::buffer::<u64>(self.counts.capacity())
             + heap::buffer::<u64>(self.errors.capacity())
             + heap::hash_map::<ItemId, u32>(self.slot_of.capacity())
@@ -367,7 +424,7 @@ impl ApproxTable {
 
     /// Releases every tracked id (the table is being dropped with its day or tracker).
     pub fn release_all(&self, interner: &mut Interner) {
-        for tracked in &self.slots {
+        for tracked in self.slots.iter().filter(|tracked| !tracked.is_free()) {
             interner.release(tracked.id);
         }
     }
@@ -408,10 +465,12 @@ impl ApproxTable {
     /// Makes room for `id` (evicting the smallest upper bound when full) and tracks it with
     /// the current `unlisted` profile as its errors.
     fn admit(&mut self, id: ItemId, interner: &mut Interner) -> u32 {
-        let slot = if self.slots.len() < self.capacity {
+        let slot = if let Some(slot) = self.free.pop() {
+            slot
+        } else if self.slots.len() < self.capacity {
             self.slots.push(Slot {
                 id,
-                seq: 0,
+                seq: FREE,
                 total: 0,
                 error: 0,
             });
@@ -474,8 +533,13 @@ impl ApproxTable {
     /// Takes the slot with the smallest `(upper, admission)` out of the heap.
     fn pop_victim(&mut self) -> Option<u32> {
         let slots = &self.slots;
-        self.heap
-            .pop_min(|slot| slots.get(slot as usize).map(|t| (t.upper(), t.seq)))
+        let current = |slot: u32| {
+            slots
+                .get(slot as usize)
+                .filter(|t| !t.is_free())
+                .map(Slot::key)
+        };
+        self.heap.pop_min(current)
     }
 
     /// Forgets the item in `slot`, first raising `unlisted` by its upper bound per suffix:
@@ -512,36 +576,66 @@ impl ApproxTable {
         self.errors.get_mut(cell).map_or(0, std::mem::take)
     }
 
-    /// Releases items with nothing left in the live columns; the heap is rebuilt before the
-    /// next eviction.
-    fn drop_empty(&mut self, interner: &mut Interner) {
-        let mut slot = 0;
-        while let Some(&tracked) = self.slots.get(slot) {
-            if tracked.upper() > 0 {
-                slot += 1;
+    /// Lists `slot` as counted in the column at `offset`. A full list (slots evicted and
+    /// counted again leave stale entries) is first cut to the slots counted there now, and
+    /// sized to twice that plus 32, so lists stay within twice the counted cells.
+    fn note_touched(&mut self, offset: usize, slot: u32, column: i64) {
+        let index = self.cell(0, column);
+        let (counts, columns) = (&self.counts, self.columns);
+        let Some(touched) = self.touched.get_mut(offset) else {
+            return;
+        };
+        if touched.len() == touched.capacity() {
+            touched.retain(|&s| {
+                counts
+                    .get(s as usize * columns + index)
+                    .is_some_and(|&c| c > 0)
+            });
+            touched.sort_unstable();
+            touched.dedup();
+            let target = 2 * touched.len() + 32;
+            if touched.capacity() > target {
+                touched.shrink_to(target);
+            } else {
+                touched.reserve_exact(target - touched.len());
+            }
+        }
+        touched.push(slot);
+    }
+
+    /// After expiry lowered the bounds of `slots`: frees those left with nothing, and files
+    /// the others again in the heap under their lower keys (an entry filed earlier under a
+    /// higher key is then skipped when it surfaces). A heap grown to twice the table is
+    /// rebuilt before the next eviction instead.
+    fn settle(&mut self, slots: &[u32], interner: &mut Interner) {
+        for &slot in slots {
+            let Some(&tracked) = self.slots.get(slot as usize) else {
+                continue;
+            };
+            if tracked.is_free() {
                 continue;
             }
-            self.slot_of.remove(&tracked.id);
-            interner.release(tracked.id);
-            let last = self.slots.len() - 1;
-            self.slots.swap_remove(slot);
-            if slot != last {
-                move_row(&mut self.counts, last, slot, self.columns);
-                move_row(&mut self.errors, last, slot, self.groups);
-                if let Some(moved) = self.slots.get(slot) {
-                    self.slot_of.insert(moved.id, slot as u32);
+            if tracked.upper() == 0 {
+                self.slot_of.remove(&tracked.id);
+                interner.release(tracked.id);
+                if let Some(freed) = self.slots.get_mut(slot as usize) {
+                    freed.seq = FREE;
                 }
+                self.free.push(slot);
+            } else if !self.heap_outdated {
+                self.heap.push(slot, tracked.key());
             }
-            self.counts.truncate(last * self.columns);
-            self.errors.truncate(last * self.groups);
         }
-        self.heap_outdated = true;
+        if self.heap.len() > 2 * self.len() + 64 {
+            self.heap_outdated = true;
+        }
     }
 
     /// Forgets everything: every live column expired at once.
     fn clear(&mut self, first: i64, interner: &mut Interner) {
         self.release_all(interner);
         self.slots.clear();
+        self.free.clear();
         self.counts.clear();
         self.errors.clear();
         self.slot_of.clear();
@@ -550,20 +644,14 @@ impl ApproxTable {
         self.newest = first;
         self.unlisted = VecDeque::from([0]);
         self.column_totals = VecDeque::from([0]);
+        self.touched = VecDeque::from([Vec::new()]);
     }
 
     fn rebuild_heap(&mut self) {
+        let live = self.slots.iter().enumerate().filter(|(_, t)| !t.is_free());
         self.heap
-            .rebuild(self.slots.iter().map(|t| -> Key { (t.upper(), t.seq) }));
+            .rebuild(live.map(|(slot, tracked)| (slot as u32, tracked.key())));
         self.heap_outdated = false;
-    }
-}
-
-/// Copies row `from` over row `to` of a table of rows `width` wide.
-fn move_row(rows: &mut [u64], from: usize, to: usize, width: usize) {
-    let source = from * width;
-    if source + width <= rows.len() && to * width + width <= rows.len() {
-        rows.copy_within(source..source + width, to * width);
     }
 }
 
