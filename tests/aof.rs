@@ -4,12 +4,8 @@
 
 mod common;
 
-use std::thread::sleep;
-use std::time::{Duration, Instant};
-
 use common::fixture::{continue_all, fill, snapshots};
 use common::*;
-use redis::Connection;
 
 fn aof_server(preamble: bool) -> Server {
     Server::start(
@@ -18,29 +14,6 @@ fn aof_server(preamble: bool) -> Server {
             .config("appendfsync", "always")
             .config("aof-use-rdb-preamble", if preamble { "yes" } else { "no" }),
     )
-}
-
-/// Waits until no AOF rewrite is running or scheduled; the last one must have succeeded.
-fn wait_for_rewrite(con: &mut Connection) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let info = server_info(con, "persistence");
-        let idle = info_field(&info, "aof_rewrite_in_progress") == Some("0")
-            && info_field(&info, "aof_rewrite_scheduled") == Some("0");
-        if idle {
-            assert_eq!(
-                info_field(&info, "aof_last_bgrewrite_status"),
-                Some("ok"),
-                "{info}"
-            );
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "AOF rewrite still running\n{info}"
-        );
-        sleep(Duration::from_millis(20));
-    }
 }
 
 fn restart_restores_everything(preamble: bool) {

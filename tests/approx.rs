@@ -42,9 +42,6 @@ struct Bounded {
     upper: i64,
 }
 
-/// `TOPK.DAYS` rows: `(day, status, total)`.
-type DayRows = Vec<(String, String, i64)>;
-
 fn create(con: &mut Connection, key: &str, options: &[&str]) {
     let mut args = vec!["TOPK.CREATE", key];
     args.extend_from_slice(options);
@@ -97,22 +94,6 @@ fn query_bounds(con: &mut Connection, key: &str, window: &str, k: usize) -> Vec<
 /// `TOPK.DAY key day k` as pairs.
 fn day_top(con: &mut Connection, key: &str, day: &str, k: usize) -> Vec<(String, i64)> {
     pairs(&run(con, &["TOPK.DAY", key, day, k.to_string().as_str()]))
-}
-
-/// `TOPK.DAYS key` as rows.
-fn days(con: &mut Connection, key: &str) -> DayRows {
-    match run(con, &["TOPK.DAYS", key]) {
-        Value::Array(rows) => rows
-            .iter()
-            .map(|row| match row {
-                Value::Array(fields) if fields.len() == 3 => {
-                    (text(&fields[0]), text(&fields[1]), int(&fields[2]))
-                }
-                other => panic!("TOPK.DAYS {key} row {other:?}"),
-            })
-            .collect(),
-        other => panic!("TOPK.DAYS {key} answered {other:?}"),
-    }
 }
 
 /// The UTC calendar date of `ts`.
@@ -353,7 +334,7 @@ fn below_capacity_approx_answers_exactly_like_exact() {
             "{context}: `all` against the brute-force count"
         );
 
-        let exact_days = days(&mut con, "exact");
+        let exact_days = days_rows(&mut con, "exact");
         for (day, _, total) in &exact_days {
             assert_eq!(*total, truth.day_total(day), "{context}: {day} total");
         }
@@ -364,7 +345,11 @@ fn below_capacity_approx_answers_exactly_like_exact() {
             );
         }
         for key in &keys[1..] {
-            assert_eq!(days(&mut con, key), exact_days, "{context}: {key} DAYS");
+            assert_eq!(
+                days_rows(&mut con, key),
+                exact_days,
+                "{context}: {key} DAYS"
+            );
         }
         for (day, _, _) in &exact_days {
             let expected = ranked(&truth.day(day));
@@ -602,13 +587,13 @@ fn above_capacity_bounds_hold_and_heavy_items_lead() {
             }
         }
 
-        let exact_days = days(&mut con, "exact");
+        let exact_days = days_rows(&mut con, "exact");
         for (day, _, total) in &exact_days {
             assert_eq!(*total, truth.day_total(day), "{context}: {day} total");
         }
         for (key, capacity) in approx {
             assert_eq!(
-                days(&mut con, key),
+                days_rows(&mut con, key),
                 exact_days,
                 "{context}: {key} DAYS (totals stay exact)"
             );

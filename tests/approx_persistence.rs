@@ -9,8 +9,6 @@
 mod common;
 
 use std::ops::Range;
-use std::thread::sleep;
-use std::time::{Duration, Instant};
 
 use common::*;
 use rand::rngs::StdRng;
@@ -274,29 +272,6 @@ fn save_and_restart_keep_an_approx_tracker() {
         "restarted vs never restarted, after the same further events",
     );
     server.assert_alive();
-}
-
-/// Waits until no AOF rewrite is running or scheduled; the last one must have succeeded.
-fn wait_for_rewrite(con: &mut Connection) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let info = server_info(con, "persistence");
-        let idle = info_field(&info, "aof_rewrite_in_progress") == Some("0")
-            && info_field(&info, "aof_rewrite_scheduled") == Some("0");
-        if idle {
-            assert_eq!(
-                info_field(&info, "aof_last_bgrewrite_status"),
-                Some("ok"),
-                "{info}"
-            );
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "AOF rewrite still running\n{info}"
-        );
-        sleep(Duration::from_millis(20));
-    }
 }
 
 /// With `appendonly yes` (with and without the RDB preamble), a restart and a BGREWRITEAOF +

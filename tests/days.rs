@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use redis::{Connection, Value};
+use redis::Connection;
 
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
@@ -37,22 +37,6 @@ fn local_midnight(zone: Tz, date: NaiveDate) -> i64 {
         .earliest()
         .expect("midnight exists in these zones")
         .timestamp_millis()
-}
-
-/// `TOPK.DAYS` as `(day, status, total)` rows.
-fn days(con: &mut Connection, key: &str) -> Vec<(String, String, i64)> {
-    match run(con, &["TOPK.DAYS", key]) {
-        Value::Array(rows) => rows
-            .iter()
-            .map(|row| match row {
-                Value::Array(fields) if fields.len() == 3 => {
-                    (text(&fields[0]), text(&fields[1]), int(&fields[2]))
-                }
-                other => panic!("TOPK.DAYS row {other:?}"),
-            })
-            .collect(),
-        other => panic!("TOPK.DAYS answered {other:?}"),
-    }
 }
 
 /// The expected top of one day: every item, most frequent first, ties by bytes.
@@ -127,7 +111,7 @@ fn days_match_local_calendar(zone_name: &str, switch: NaiveDate, seed: u64) {
         );
     }
 
-    let listed = days(&mut con, key);
+    let listed = days_rows(&mut con, key);
     let today = local_date(zone, *timestamps.last().expect("events"));
     assert_eq!(listed.first().map(|row| row.0.clone()), Some(today.clone()));
     for (day, status, total) in &listed {
@@ -225,13 +209,13 @@ fn late_event_after_its_day_is_final_is_dropped() {
     let before = run(&mut con, &["TOPK.DAY", "f", "2026-03-01"]);
     assert_eq!(pairs(&before), expected(&[("b", 5), ("a", 3)]));
     assert_eq!(
-        days(&mut con, "f")[1],
+        days_rows(&mut con, "f")[1],
         ("2026-03-01".into(), "running".into(), 8)
     );
 
     ingest(&mut con, midnight + HOUR + 1, "c", 1);
     assert_eq!(
-        days(&mut con, "f")[1],
+        days_rows(&mut con, "f")[1],
         ("2026-03-01".into(), "final".into(), 8)
     );
     let late_before = info(&mut con, "f").int("events_late");
@@ -243,7 +227,7 @@ fn late_event_after_its_day_is_final_is_dropped() {
     assert_eq!(info(&mut con, "f").int("events_late"), late_before + 1);
     assert_eq!(run(&mut con, &["TOPK.DAY", "f", "2026-03-01"]), before);
     assert_eq!(
-        days(&mut con, "f")[1],
+        days_rows(&mut con, "f")[1],
         ("2026-03-01".into(), "final".into(), 8)
     );
 }
@@ -285,7 +269,7 @@ fn the_last_local_day_can_be_named_as_days_lists_it() {
         ],
     );
     assert_eq!(ints(&reply), [1, 0, 0]);
-    let listed = days(&mut con, "edge");
+    let listed = days_rows(&mut con, "edge");
     assert_eq!(
         listed[0],
         ("+10000-01-01".to_string(), "running".to_string(), 2)

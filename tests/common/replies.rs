@@ -3,7 +3,8 @@
 //! what was wrong), and parsers for the shapes of SPEC.md (QUERY pairs, integer arrays, the
 //! INFO field/value array).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redis::{Connection, RedisError, RedisResult, ToRedisArgs, Value};
 
@@ -302,4 +303,43 @@ pub fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     info.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
         .map(str::trim)
+}
+
+/// Waits until no AOF rewrite is running or scheduled; the last one must have succeeded.
+pub fn wait_for_rewrite(con: &mut Connection) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let info = server_info(con, "persistence");
+        let idle = info_field(&info, "aof_rewrite_in_progress") == Some("0")
+            && info_field(&info, "aof_rewrite_scheduled") == Some("0");
+        if idle {
+            assert_eq!(
+                info_field(&info, "aof_last_bgrewrite_status"),
+                Some("ok"),
+                "{info}"
+            );
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "AOF rewrite still running\n{info}"
+        );
+        sleep(Duration::from_millis(20));
+    }
+}
+
+/// `TOPK.DAYS key` as `(day, status, total)` rows.
+pub fn days_rows(con: &mut Connection, key: &str) -> Vec<(String, String, i64)> {
+    match run(con, &["TOPK.DAYS", key]) {
+        Value::Array(rows) => rows
+            .iter()
+            .map(|row| match row {
+                Value::Array(fields) if fields.len() == 3 => {
+                    (text(&fields[0]), text(&fields[1]), int(&fields[2]))
+                }
+                other => panic!("TOPK.DAYS {key} row {other:?}"),
+            })
+            .collect(),
+        other => panic!("TOPK.DAYS {key} answered {other:?}"),
+    }
 }
