@@ -53,15 +53,7 @@ impl Settings {
             }),
             Err(_) => mixed_default,
         };
-        let module = std::env::var_os("BENCH_MODULE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("..")
-                    .join("target")
-                    .join("release")
-                    .join("libredis_wtopk.so")
-            });
+        let module = crate::server::module_from_env("BENCH_MODULE");
         let dir = std::env::var_os("BENCH_DIR").map(PathBuf::from);
         if quick {
             Settings {

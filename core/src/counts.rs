@@ -5,7 +5,6 @@
 use crate::approx::ApproxTable;
 use crate::bounds::Bounds;
 use crate::config::Mode;
-use crate::heap;
 use crate::intern::{Interner, ItemId};
 use crate::tally::Tally;
 
@@ -49,13 +48,6 @@ impl Counts {
         }
     }
 
-    pub fn bounds(&self, id: ItemId) -> Bounds {
-        match self {
-            Counts::Exact(tally) => Bounds::exact(tally.count(id)),
-            Counts::Approx(table) => table.bounds(id, 0),
-        }
-    }
-
     /// The sum of every amount counted (exact in both modes).
     pub fn total(&self) -> u64 {
         match self {
@@ -82,9 +74,4 @@ impl Counts {
             Counts::Approx(table) => std::mem::size_of::<ApproxTable>() + table.heap_bytes(),
         }
     }
-}
-
-/// Heap bytes of a B-tree map of days to counts, with the counts themselves.
-pub fn days_heap_bytes<D>(days: &std::collections::BTreeMap<D, Counts>) -> usize {
-    heap::btree_map::<D, Counts>(days.len()) + days.values().map(Counts::heap_bytes).sum::<usize>()
 }

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use crate::calendar::{Day, Zone};
 use crate::config::Mode;
-use crate::counts::{days_heap_bytes, Counts};
+use crate::counts::Counts;
+use crate::heap;
 use crate::intern::{Interner, ItemId};
 use crate::window::Verdict;
 
@@ -181,6 +182,8 @@ impl DailyRollup {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.zone.heap_bytes() + days_heap_bytes(&self.days)
+        self.zone.heap_bytes()
+            + heap::btree_map::<Day, Counts>(self.days.len())
+            + self.days.values().map(Counts::heap_bytes).sum::<usize>()
     }
 }

@@ -67,15 +67,7 @@ impl Settings {
                 .parse::<u64>()
                 .unwrap_or_else(|_| panic!("ACCURACY_CAPACITY={text:?} is not a whole number"))
         });
-        let module = std::env::var_os("ACCURACY_MODULE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("..")
-                    .join("target")
-                    .join("release")
-                    .join("libredis_wtopk.so")
-            });
+        let module = wtopk_bench::server::module_from_env("ACCURACY_MODULE");
         let dir = std::env::var_os("ACCURACY_DIR").map(PathBuf::from);
         let mut settings = if quick {
             Settings {
