@@ -9,6 +9,11 @@
 //! window, `TOPK.DAYS` and `TOPK.DAY` of every retained day, also after a `DEBUG RELOAD` that
 //! re-saves the trackers in the current encoding.
 //!
+//! An APPROX tracker written before the current eviction policy (files before
+//! `APPROX_EQUAL_SINCE`) holds what that policy kept, which a fresh server no longer keeps:
+//! it must load into a state whose every reported bound holds against an EXACT twin fed the
+//! same stream, with the same day totals, and that a `DEBUG RELOAD` leaves unchanged.
+//!
 //! A new encoding version adds its file with
 //! `cargo test --release --test golden_rdb -- --ignored write_golden_rdb`, which refuses to
 //! overwrite an existing one.
@@ -104,9 +109,36 @@ const TRACKERS: [(&str, &[&str]); 5] = [
 /// The tracker with no events.
 const EMPTY: &str = "golden:empty";
 
+/// The APPROX tracker, and its EXACT twin that a fresh server feeds the same stream.
+const APPROX: &str = "golden:approx";
+const APPROX_TRUTH: &str = "golden:approx:truth";
+
+/// The APPROX tracker's options without `MODE` and `CAPACITY`.
+fn exact_twin_options() -> Vec<&'static str> {
+    let (_, options) = TRACKERS
+        .iter()
+        .find(|(key, _)| *key == APPROX)
+        .expect("golden:approx is a golden tracker");
+    let mut kept = Vec::new();
+    let mut words = options.iter();
+    while let Some(&word) = words.next() {
+        if word == "MODE" || word == "CAPACITY" {
+            words.next();
+        } else {
+            kept.push(word);
+        }
+    }
+    kept
+}
+
+/// The first file version whose APPROX tracker was written by the current eviction policy
+/// (batches of an eighth of the capacity, `unlisted` per error group); older ones are
+/// checked for valid bounds instead of equality.
+const APPROX_EQUAL_SINCE: u8 = 3;
+
 /// The encoding version that introduced each tracker: older files do not hold it.
 fn since_version(key: &str) -> u8 {
-    if key == "golden:approx" {
+    if key == APPROX {
         2
     } else {
         1
@@ -143,11 +175,11 @@ impl Stream {
     }
 }
 
-/// Creates the trackers and feeds them 4,000 events over three days (one in ten up to three
+/// Creates `trackers` and feeds them 4,000 events over three days (one in ten up to three
 /// hours late, ids repeating), then moves each clock 20 minutes on (the 1m window empties, the
-/// 1h one partly).
-fn fill(con: &mut Connection) {
-    for (key, options) in TRACKERS {
+/// 1h one partly). The stream does not depend on which trackers are fed.
+fn fill(con: &mut Connection, trackers: &[(&str, &[&str])]) {
+    for &(key, options) in trackers {
         let mut args = vec!["TOPK.CREATE", key];
         args.extend_from_slice(options);
         run(con, &args);
@@ -169,14 +201,14 @@ fn fill(con: &mut Connection) {
             let id = format!("order-{}", stream.below(5_000));
             args.extend([(ts - late).to_string(), item, count, id]);
         }
-        for (key, _) in TRACKERS.iter().filter(|(key, _)| *key != EMPTY) {
+        for (key, _) in trackers.iter().filter(|(key, _)| *key != EMPTY) {
             let mut command = vec!["TOPK.INGEST".to_string(), key.to_string()];
             command.extend(args.iter().cloned());
             run(con, command);
         }
     }
     let later = (ts + 20 * 60_000).to_string();
-    for (key, _) in TRACKERS {
+    for (key, _) in trackers {
         run(con, &["TOPK.ADVANCE", key, &later]);
     }
 }
@@ -209,6 +241,45 @@ fn state(con: &mut Connection, key: &str) -> (String, Snapshot, Vec<Value>) {
     (digest(con, key), snapshot(con, key), days(con, key))
 }
 
+/// The old APPROX tracker in `con` (loaded from `file`) is over its capacity, every bound
+/// it reports in every window holds for the EXACT twin's count in `truth_con`, and its days
+/// have the twin's totals.
+fn assert_valid_old_approx(con: &mut Connection, truth_con: &mut Connection, file: &Path) {
+    let truth = APPROX_TRUTH;
+    let mut loose = 0;
+    for window in ["1m", "1h", "all", "1800000"] {
+        let reply = run(con, &["TOPK.QUERY", APPROX, window, "10", "WITHBOUNDS"]);
+        let Value::Array(values) = reply else {
+            panic!("QUERY {APPROX} {window} WITHBOUNDS answered {reply:?}");
+        };
+        for entry in values.chunks(4) {
+            let [item, _, lower, upper] = entry else {
+                panic!("QUERY {APPROX} {window} WITHBOUNDS entry {entry:?}");
+            };
+            let item = text(item);
+            let exact = count(truth_con, truth, window, &[item.as_str()])[0];
+            let (lower, upper) = (int(lower), int(upper));
+            assert!(
+                lower <= exact && exact <= upper,
+                "{APPROX} from {}: {item} in {window} has {exact}, outside [{lower}, {upper}]",
+                file.display()
+            );
+            loose += usize::from(lower < upper);
+        }
+    }
+    assert!(
+        loose > 0,
+        "{APPROX} from {} has only exact bounds",
+        file.display()
+    );
+    assert_eq!(
+        days_rows(con, APPROX),
+        days_rows(truth_con, truth),
+        "{APPROX} from {}: days",
+        file.display()
+    );
+}
+
 #[test]
 fn every_golden_rdb_loads_into_the_state_it_was_written_from() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
@@ -227,7 +298,8 @@ fn every_golden_rdb_loads_into_the_state_it_was_written_from() {
 
     let fresh = Server::default_start();
     let mut fresh_con = fresh.client();
-    fill(&mut fresh_con);
+    fill(&mut fresh_con, &TRACKERS);
+    fill(&mut fresh_con, &[(APPROX_TRUTH, &exact_twin_options())]);
     let expected: Vec<_> = TRACKERS
         .iter()
         .map(|(key, _)| state(&mut fresh_con, key))
@@ -244,9 +316,17 @@ fn every_golden_rdb_loads_into_the_state_it_was_written_from() {
         let loaded = Server::start(ServerOptions::new().rdb(file));
         let mut con = loaded.client();
         let version = file_version(file);
+        let mut old_approx = None;
         for round in ["as loaded", "after DEBUG RELOAD"] {
             for ((key, _), want) in TRACKERS.iter().zip(&expected) {
                 if since_version(key) > version {
+                    continue;
+                }
+                if *key == APPROX && version < APPROX_EQUAL_SINCE {
+                    assert_valid_old_approx(&mut con, &mut fresh_con, file);
+                    let now = state(&mut con, key);
+                    let first = old_approx.get_or_insert_with(|| now.clone());
+                    assert_eq!(&now, first, "{key} from {} ({round})", file.display());
                     continue;
                 }
                 assert_eq!(
@@ -272,7 +352,7 @@ fn write_golden_rdb() {
     );
     let server = Server::default_start();
     let mut con = server.client();
-    fill(&mut con);
+    fill(&mut con, &TRACKERS);
     run(&mut con, &["SAVE"]);
     std::fs::create_dir_all(fixtures_dir()).expect("create tests/fixtures/rdb");
     std::fs::copy(server.dump_path(), &path).expect("copy dump.rdb");

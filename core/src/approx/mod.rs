@@ -1,11 +1,10 @@
 //! `MODE APPROX`: memory bounded by the capacity, not by the number of distinct items. Every
 //! window and every day keeps an [`ApproxTable`] of at most `capacity` tracked items with
 //! exact per-bucket counts since admission and a Space-Saving style error for the time
-//! before ([`table`]); the eviction order lives in an indexed min-heap ([`min_heap`]). A
+//! before ([`table`]). A
 //! sliding window is a table with one column per bucket ([`ApproxWindow`]); a day and the
 //! all-time window are tables with one column that never slides.
 
-pub mod min_heap;
 pub mod table;
 
 pub use table::{ApproxTable, SlotState, TableState};

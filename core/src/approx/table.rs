@@ -1,25 +1,27 @@
 //! The bounded counter table of `MODE APPROX`: at most `capacity` tracked items, each with
 //! exact per-column counts since it was admitted (a column is one bucket of a sliding
 //! window; days and the all-time window have a single column), plus errors bounding what it
-//! may have had before admission. When the table is full, an untracked item evicts the item
-//! with the smallest upper bound, as in Space-Saving, and the evicted item's upper bounds
-//! raise `unlisted`: for each live column `c`, the most any untracked item can have in
-//! columns `c..=newest` (non-increasing in `c`).
+//! may have had before admission. Columns form error groups of a sixteenth of the window.
+//! When the table is full, an untracked item first makes room by evicting the eighth of the
+//! table with the smallest upper bounds (Space-Saving, evicting in batches so that one
+//! selection pays for many admissions), and every evicted item's upper bounds raise
+//! `unlisted`: for each live group `g`, the most any untracked item can have from the first
+//! live column of `g` to `newest` (non-increasing in `g`). Ties between equal upper bounds go
+//! by admission order, so which items a full table evicts depends only on its contents.
 //!
-//! A newly admitted item's error is the `unlisted` profile at that moment, kept per group of
-//! columns (a sixteenth of the window): the group starting at column `s` holds
-//! `unlisted[s] - unlisted[next group's start]`. When a group's columns expire, its error
+//! A newly admitted item's error is the `unlisted` profile at that moment, kept per group:
+//! group `g` holds `unlisted[g] - unlisted[g + 1]`. When a group's columns expire, its error
 //! goes with it, so errors shrink as the window slides instead of being carried forward by
 //! every re-admission. Because tracked counts are exact per column, expiry subtracts
 //! exactly; items heavy enough to stay tracked for a whole window have exact counts, and
 //! until the first eviction everything is exact. Bounds hold for any span ending at
 //! `newest`: `lower = counts in the span <= true <= lower + errors of the groups it touches`.
 
+use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
 
 use ahash::RandomState;
 
-use super::min_heap::{EvictionHeap, Key};
 use crate::bounds::Bounds;
 use crate::heap;
 use crate::intern::{Interner, ItemId};
@@ -27,6 +29,13 @@ use crate::tally::select_top;
 
 /// Error groups per window: a group spans `ceil(columns / ERROR_GROUPS)` columns.
 const ERROR_GROUPS: usize = 16;
+
+/// The most error groups live at once: the columns of a window touch one more group than
+/// they fill.
+const MAX_LIVE_GROUPS: usize = ERROR_GROUPS + 1;
+
+/// A full table evicts `capacity / PURGE_FRACTION` items (at least one) at once.
+const PURGE_FRACTION: usize = 8;
 
 /// The sequence number of a free slot (live ones are below `next_seq`, so never this).
 const FREE: u64 = u64::MAX;
@@ -41,6 +50,17 @@ struct Slot {
     total: u64,
     /// Sum of its live error groups.
     error: u64,
+    /// Bit `i` is set when the count at column position `i` may be nonzero, so an eviction
+    /// reads only those cells (positions past 127 have no bit and are always read).
+    counted: u128,
+}
+
+/// The bit of column position `index` in [`Slot::counted`] (0 past 127).
+fn column_bit(index: usize) -> u128 {
+    u32::try_from(index)
+        .ok()
+        .and_then(|shift| 1u128.checked_shl(shift))
+        .unwrap_or(0)
 }
 
 impl Slot {
@@ -50,11 +70,6 @@ impl Slot {
 
     fn is_free(&self) -> bool {
         self.seq == FREE
-    }
-
-    /// The slot's place in the eviction order.
-    fn key(&self) -> Key {
-        (self.upper(), self.seq)
     }
 }
 
@@ -74,7 +89,7 @@ pub struct TableState {
     pub first: i64,
     pub newest: i64,
     pub next_seq: u64,
-    /// Per live column, oldest first.
+    /// Per live column, oldest first: the bound of the column's group.
     pub unlisted: Vec<u64>,
     /// Per live column, oldest first: the sum of every amount counted there.
     pub column_totals: Vec<u64>,
@@ -96,16 +111,16 @@ pub struct ApproxTable {
     /// Live and free slots; free ones are listed in `free` and reused first.
     slots: Vec<Slot>,
     free: Vec<u32>,
-    /// Row per slot, `columns` wide, indexed by the column's absolute index modulo `columns`.
+    /// A row per column position (the column's absolute index modulo `columns`), `stride`
+    /// slots wide: most events land in the newest column, whose row stays in cache.
     counts: Vec<u64>,
+    /// Slots per row of `counts`: doubles as the table fills, up to the capacity.
+    stride: usize,
     /// Row per slot, `groups` wide, indexed by the group's absolute index modulo `groups`.
     errors: Vec<u64>,
     slot_of: HashMap<ItemId, u32, RandomState>,
-    heap: EvictionHeap,
-    /// Set when the heap may lack a slot's entry (slots added while the table filled up,
-    /// errors expired): it is rebuilt before the next eviction.
-    heap_outdated: bool,
-    unlisted: VecDeque<u64>,
+    /// Per live group, oldest first (at most `MAX_LIVE_GROUPS`).
+    unlisted: Vec<u64>,
     column_totals: VecDeque<u64>,
     /// Per live column of a sliding window, the slots that counted something there
     /// (possibly twice, possibly since evicted): expiry visits only these. Single-column
@@ -130,11 +145,10 @@ impl ApproxTable {
             slots: Vec::new(),
             free: Vec::new(),
             counts: Vec::new(),
+            stride: 0,
             errors: Vec::new(),
             slot_of: HashMap::default(),
-            heap: EvictionHeap::default(),
-            heap_outdated: false,
-            unlisted: VecDeque::from([0]),
+            unlisted: vec![0],
             column_totals: VecDeque::from([0]),
             touched: VecDeque::from([Vec::new()]),
         }
@@ -170,7 +184,8 @@ impl ApproxTable {
         if from > self.newest {
             return 0;
         }
-        self.unlisted.get(self.offset(from)).copied().unwrap_or(0)
+        let group = self.group(from.max(self.first)) - self.group(self.first);
+        self.unlisted.get(group as usize).copied().unwrap_or(0)
     }
 
     /// Counts `amount` of `id` in `column` (ignored outside the live columns), admitting the
@@ -179,14 +194,20 @@ impl ApproxTable {
         if column < self.first || column > self.newest {
             return;
         }
+        // A full table always frees a slot, so every amount reaches the column total and a
+        // tracked item together.
+        let Some(slot) = self
+            .slot_of
+            .get(&id)
+            .copied()
+            .or_else(|| self.admit(id, interner))
+        else {
+            return;
+        };
         let offset = self.offset(column);
         if let Some(total) = self.column_totals.get_mut(offset) {
             *total = total.saturating_add(amount);
         }
-        let slot = match self.slot_of.get(&id) {
-            Some(&slot) => slot,
-            None => self.admit(id, interner),
-        };
         let cell = self.cell(slot, column);
         if let Some(count) = self.counts.get_mut(cell) {
             let first_in_column = *count == 0;
@@ -195,8 +216,10 @@ impl ApproxTable {
                 self.note_touched(offset, slot, column);
             }
         }
+        let bit = column_bit(self.position(column));
         if let Some(tracked) = self.slots.get_mut(slot as usize) {
             tracked.total = tracked.total.saturating_add(amount);
+            tracked.counted |= bit;
         }
     }
 
@@ -211,23 +234,24 @@ impl ApproxTable {
         } else if first > self.first {
             let mut shrunk = Vec::new();
             for column in self.first..first {
-                let index = self.cell(0, column);
+                let bit = column_bit(self.position(column));
                 let touched = self.touched.pop_front().unwrap_or_default();
                 for &slot in &touched {
-                    let cell = slot as usize * self.columns + index;
+                    let cell = self.cell(slot, column);
                     let expired = self.counts.get_mut(cell).map_or(0, std::mem::take);
                     if let Some(tracked) = self.slots.get_mut(slot as usize) {
+                        tracked.counted &= !bit;
                         if expired > 0 {
                             tracked.total = tracked.total.saturating_sub(expired);
                             shrunk.push(slot);
                         }
                     }
                 }
-                self.unlisted.pop_front();
                 self.column_totals.pop_front();
             }
             let errors_expire = self.group(first) > self.group(self.first);
             for group in self.group(self.first)..self.group(first) {
+                self.unlisted.remove(0);
                 let index = self.error_cell(0, group);
                 let rows = self.errors.iter_mut().skip(index).step_by(self.groups);
                 for (tracked, amount) in self.slots.iter_mut().zip(rows) {
@@ -236,16 +260,20 @@ impl ApproxTable {
             }
             self.first = first;
             if errors_expire {
-                self.heap_outdated = true;
-                let every: Vec<u32> = (0..self.slots.len() as u32).collect();
-                self.settle(&every, interner);
+                for slot in 0..self.slots.len() as u32 {
+                    self.free_if_empty(slot, interner);
+                }
             } else {
-                self.settle(&shrunk, interner);
+                for slot in shrunk {
+                    self.free_if_empty(slot, interner);
+                }
             }
         }
         while self.newest < newest {
             self.newest += 1;
-            self.unlisted.push_back(0);
+            if self.group(self.newest) > self.group(self.newest - 1) {
+                self.unlisted.push(0);
+            }
             self.column_totals.push_back(0);
             self.touched.push_back(Vec::new());
         }
@@ -282,7 +310,9 @@ impl ApproxTable {
             first: self.first,
             newest: self.newest,
             next_seq: self.next_seq,
-            unlisted: self.unlisted.iter().copied().collect(),
+            unlisted: (self.first..=self.newest)
+                .map(|column| self.unlisted(column))
+                .collect(),
             column_totals: self.column_totals.iter().copied().collect(),
             slots: self
                 .slots
@@ -329,12 +359,25 @@ impl ApproxTable {
         }
         table.newest = state.newest;
         table.next_seq = state.next_seq;
-        table.unlisted = state.unlisted.into();
+        if state.unlisted.windows(2).any(|pair| pair[0] < pair[1]) {
+            return Err("approximate table unlisted bounds grow toward newer columns");
+        }
+        table.unlisted = (table.group(table.first)..=table.group(table.newest))
+            .map(|group| {
+                let start = (group * table.group_width).max(table.first);
+                state
+                    .unlisted
+                    .get(table.offset(start))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
         table.column_totals = state.column_totals.into();
         table.touched = (0..live).map(|_| Vec::new()).collect();
         let live_groups = table.group(table.first)..=table.group(table.newest);
         let group_count = live_groups.clone().count();
-        table.counts = vec![0; state.slots.len() * table.columns];
+        table.stride = state.slots.len();
+        table.counts = vec![0; table.stride * table.columns];
         table.errors = vec![0; state.slots.len() * table.groups];
         for (slot, encoded) in state.slots.into_iter().enumerate() {
             let slot_number = slot as u32;
@@ -351,11 +394,16 @@ impl ApproxTable {
             }
             interner.retain(encoded.id);
             let mut total = 0u64;
+            let mut counted = 0;
             for (offset, count) in encoded.counts.into_iter().enumerate() {
                 total = total.saturating_add(count);
-                let cell = table.cell(slot_number, table.first + offset as i64);
+                let column = table.first + offset as i64;
+                let cell = table.cell(slot_number, column);
                 if let Some(stored) = table.counts.get_mut(cell) {
                     *stored = count;
+                }
+                if count > 0 {
+                    counted |= column_bit(table.position(column));
                 }
                 let listed = count > 0 && table.columns > 1;
                 if let (true, Some(touched)) = (listed, table.touched.get_mut(offset)) {
@@ -378,6 +426,7 @@ impl ApproxTable {
                 seq: encoded.seq,
                 total,
                 error,
+                counted,
             });
         }
         for (offset, &total) in table.column_totals.iter().enumerate() {
@@ -392,15 +441,6 @@ impl ApproxTable {
                 return Err("approximate table counts exceed their column total");
             }
         }
-        if table
-            .unlisted
-            .iter()
-            .zip(table.unlisted.iter().skip(1))
-            .any(|(a, b)| a < b)
-        {
-            return Err("approximate table unlisted bounds grow toward newer columns");
-        }
-        table.rebuild_heap();
         Ok(table)
     }
 
@@ -417,7 +457,6 @@ impl ApproxTable {
             + heap::buffer::<u64>(self.counts.capacity())
             + heap::buffer::<u64>(self.errors.capacity())
             + heap::hash_map::<ItemId, u32>(self.slot_of.capacity())
-            + self.heap.heap_bytes()
             + heap::buffer::<u64>(self.unlisted.capacity())
             + heap::buffer::<u64>(self.column_totals.capacity())
     }
@@ -438,8 +477,13 @@ impl ApproxTable {
         column.div_euclid(self.group_width)
     }
 
+    /// The row of `column` in `counts`.
+    fn position(&self, column: i64) -> usize {
+        column.rem_euclid(self.columns as i64) as usize
+    }
+
     fn cell(&self, slot: u32, column: i64) -> usize {
-        slot as usize * self.columns + column.rem_euclid(self.columns as i64) as usize
+        self.position(column) * self.stride + slot as usize
     }
 
     fn error_cell(&self, slot: u32, group: i64) -> usize {
@@ -462,9 +506,9 @@ impl ApproxTable {
         Bounds::between(lower, lower.saturating_add(error))
     }
 
-    /// Makes room for `id` (evicting the smallest upper bound when full) and tracks it with
+    /// Makes room for `id` (purging the smallest upper bounds when full) and tracks it with
     /// the current `unlisted` profile as its errors.
-    fn admit(&mut self, id: ItemId, interner: &mut Interner) -> u32 {
+    fn admit(&mut self, id: ItemId, interner: &mut Interner) -> Option<u32> {
         let slot = if let Some(slot) = self.free.pop() {
             slot
         } else if self.slots.len() < self.capacity {
@@ -473,43 +517,28 @@ impl ApproxTable {
                 seq: FREE,
                 total: 0,
                 error: 0,
+                counted: 0,
             });
-            self.counts.resize(self.counts.len() + self.columns, 0);
+            self.widen_rows(self.slots.len());
             self.errors.resize(self.errors.len() + self.groups, 0);
-            self.heap_outdated = true;
             (self.slots.len() - 1) as u32
         } else {
-            if self.heap_outdated {
-                self.rebuild_heap();
-            }
-            // A full table has a heap entry per slot; should one ever be missing, a fresh
-            // heap (one entry per slot, all current) always yields a victim.
-            let victim = match self.pop_victim() {
-                Some(victim) => victim,
-                None => {
-                    self.rebuild_heap();
-                    self.pop_victim().unwrap_or(0)
-                }
-            };
-            self.evict(victim, interner);
-            victim
+            self.purge(interner);
+            self.free.pop()?
         };
-        let error = self.unlisted(self.first);
+        let error = self.unlisted.first().copied().unwrap_or(0);
         if error > 0 {
-            let row = slot as usize * self.groups;
-            let mut index = self.error_cell(0, self.group(self.first));
-            for group in self.group(self.first)..=self.group(self.newest) {
-                let start = (group * self.group_width).max(self.first);
-                let next = (group + 1) * self.group_width;
-                let amount = self.unlisted(start).saturating_sub(self.unlisted(next));
-                if let Some(stored) = self.errors.get_mut(row + index) {
-                    *stored = amount;
+            let mut cell = self.error_cell(slot, self.group(self.first));
+            let row_end = (slot as usize + 1) * self.groups;
+            for (offset, &bound) in self.unlisted.iter().enumerate() {
+                let next = self.unlisted.get(offset + 1).copied().unwrap_or(0);
+                if let Some(stored) = self.errors.get_mut(cell) {
+                    *stored = bound.saturating_sub(next);
                 }
-                index = if index + 1 == self.groups {
-                    0
-                } else {
-                    index + 1
-                };
+                cell += 1;
+                if cell == row_end {
+                    cell -= self.groups;
+                }
             }
         }
         let seq = self.next_seq;
@@ -520,77 +549,146 @@ impl ApproxTable {
                 seq,
                 total: 0,
                 error,
+                counted: 0,
             };
-        }
-        if !self.heap_outdated {
-            self.heap.push(slot, (error, seq));
         }
         self.slot_of.insert(id, slot);
         interner.retain(id);
-        slot
+        Some(slot)
     }
 
-    /// Takes the slot with the smallest `(upper, admission)` out of the heap.
-    fn pop_victim(&mut self) -> Option<u32> {
-        let slots = &self.slots;
-        let current = |slot: u32| {
-            slots
-                .get(slot as usize)
-                .filter(|t| !t.is_free())
-                .map(Slot::key)
-        };
-        self.heap.pop_min(current)
+    /// Evicts the `capacity / PURGE_FRACTION` items (at least one) with the smallest
+    /// `(upper, admission)` keys, freeing their slots: a selection over the upper bounds
+    /// finds the batch's largest upper bound, and ties at it go by admission order.
+    fn purge(&mut self, interner: &mut Interner) {
+        let live = self.slots.iter().filter(|tracked| !tracked.is_free());
+        let mut uppers: Vec<u64> = live.map(Slot::upper).collect();
+        if uppers.is_empty() {
+            return;
+        }
+        let batch = (self.capacity / PURGE_FRACTION).clamp(1, uppers.len());
+        let (_, &mut cut, _) = uppers.select_nth_unstable(batch - 1);
+        let mut victims = Vec::with_capacity(batch);
+        let mut tied = Vec::new();
+        for (slot, tracked) in self.slots.iter().enumerate() {
+            if tracked.is_free() {
+                continue;
+            }
+            match tracked.upper().cmp(&cut) {
+                Ordering::Less => victims.push(slot as u32),
+                Ordering::Equal => tied.push((tracked.seq, slot as u32)),
+                Ordering::Greater => {}
+            }
+        }
+        let wanted = batch.saturating_sub(victims.len());
+        if wanted < tied.len() {
+            tied.select_nth_unstable(wanted);
+        }
+        victims.extend(tied.iter().take(wanted).map(|&(_, slot)| slot));
+        for slot in victims {
+            self.evict(slot, interner);
+        }
     }
 
     /// Forgets the item in `slot`, first raising `unlisted` by its upper bound per suffix:
-    /// the suffix from column `c` holds its counts from `c` on and the errors of `c`'s group
-    /// and every later one.
+    /// the suffix from group `g` holds its counts in `g` and every later group, and their
+    /// errors.
     fn evict(&mut self, slot: u32, interner: &mut Interner) {
         let Some(&victim) = self.slots.get(slot as usize) else {
             return;
         };
-        let row = slot as usize * self.columns;
-        let mut index = self.cell(0, self.newest);
-        let mut group = self.group(self.newest);
-        let mut suffix = self.take_error(slot, group);
-        for column in (self.first..=self.newest).rev() {
-            if column < group * self.group_width {
-                group -= 1;
-                suffix = suffix.saturating_add(self.take_error(slot, group));
+        let mut group_counts = [0u64; MAX_LIVE_GROUPS];
+        let live = self.offset(self.newest) + 1;
+        let first_position = self.position(self.first);
+        let mut take = |table: &mut Self, offset: usize| {
+            let column = table.first + offset as i64;
+            let cell = table.cell(slot, column);
+            let count = table.counts.get_mut(cell).map_or(0, std::mem::take);
+            let group = (table.group(column) - table.group(table.first)) as usize;
+            if let Some(sum) = group_counts.get_mut(group) {
+                *sum = sum.saturating_add(count);
             }
-            if let Some(count) = self.counts.get_mut(row + index) {
-                suffix = suffix.saturating_add(std::mem::take(count));
+        };
+        if self.columns <= 128 {
+            let mut mask = victim.counted;
+            while mask != 0 {
+                let position = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                let offset = (position + self.columns - first_position) % self.columns;
+                if offset < live {
+                    take(self, offset);
+                }
             }
-            if let Some(bound) = self.unlisted.get_mut((column - self.first) as usize) {
+        } else {
+            for offset in 0..live {
+                take(self, offset);
+            }
+        }
+        let newest_group = self.group(self.newest);
+        let mut cell = self.error_cell(slot, newest_group);
+        let row_start = slot as usize * self.groups;
+        let mut suffix = 0u64;
+        for offset in (0..self.unlisted.len()).rev() {
+            let error = self.errors.get_mut(cell).map_or(0, std::mem::take);
+            cell = if cell == row_start {
+                row_start + self.groups - 1
+            } else {
+                cell - 1
+            };
+            let counted = group_counts.get(offset).copied().unwrap_or(0);
+            suffix = suffix.saturating_add(counted).saturating_add(error);
+            if let Some(bound) = self.unlisted.get_mut(offset) {
                 *bound = (*bound).max(suffix);
             }
-            index = index.checked_sub(1).unwrap_or(self.columns - 1);
         }
-        self.slot_of.remove(&victim.id);
-        interner.release(victim.id);
+        self.forget(slot, victim.id, interner);
     }
 
-    /// Removes and returns the error of `slot` for `group`.
-    fn take_error(&mut self, slot: u32, group: i64) -> u64 {
-        let cell = self.error_cell(slot, group);
-        self.errors.get_mut(cell).map_or(0, std::mem::take)
+    /// Frees `slot`, which held `id` (its counts and errors are already zero).
+    fn forget(&mut self, slot: u32, id: ItemId, interner: &mut Interner) {
+        self.slot_of.remove(&id);
+        interner.release(id);
+        if let Some(freed) = self.slots.get_mut(slot as usize) {
+            freed.seq = FREE;
+        }
+        self.free.push(slot);
+    }
+
+    /// Makes the rows of `counts` at least `slots` wide, doubling up to the capacity.
+    fn widen_rows(&mut self, slots: usize) {
+        if slots <= self.stride {
+            return;
+        }
+        let stride = slots
+            .next_power_of_two()
+            .max(16)
+            .min(self.capacity)
+            .max(slots);
+        let mut counts = vec![0; stride * self.columns];
+        for (old, new) in self
+            .counts
+            .chunks(self.stride.max(1))
+            .zip(counts.chunks_mut(stride))
+        {
+            if let Some(prefix) = new.get_mut(..old.len()) {
+                prefix.copy_from_slice(old);
+            }
+        }
+        self.counts = counts;
+        self.stride = stride;
     }
 
     /// Lists `slot` as counted in the column at `offset`. A full list (slots evicted and
     /// counted again leave stale entries) is first cut to the slots counted there now, and
     /// sized to twice that plus 32, so lists stay within twice the counted cells.
     fn note_touched(&mut self, offset: usize, slot: u32, column: i64) {
-        let index = self.cell(0, column);
-        let (counts, columns) = (&self.counts, self.columns);
+        let row = self.cell(0, column);
+        let counts = &self.counts;
         let Some(touched) = self.touched.get_mut(offset) else {
             return;
         };
         if touched.len() == touched.capacity() {
-            touched.retain(|&s| {
-                counts
-                    .get(s as usize * columns + index)
-                    .is_some_and(|&c| c > 0)
-            });
+            touched.retain(|&s| counts.get(row + s as usize).is_some_and(|&c| c > 0));
             touched.sort_unstable();
             touched.dedup();
             let target = 2 * touched.len() + 32;
@@ -603,31 +701,12 @@ impl ApproxTable {
         touched.push(slot);
     }
 
-    /// After expiry lowered the bounds of `slots`: frees those left with nothing, and files
-    /// the others again in the heap under their lower keys (an entry filed earlier under a
-    /// higher key is then skipped when it surfaces). A heap grown to twice the table is
-    /// rebuilt before the next eviction instead.
-    fn settle(&mut self, slots: &[u32], interner: &mut Interner) {
-        for &slot in slots {
-            let Some(&tracked) = self.slots.get(slot as usize) else {
-                continue;
-            };
-            if tracked.is_free() {
-                continue;
+    /// Frees `slot` if expiry left it with nothing counted and no error.
+    fn free_if_empty(&mut self, slot: u32, interner: &mut Interner) {
+        if let Some(&tracked) = self.slots.get(slot as usize) {
+            if !tracked.is_free() && tracked.upper() == 0 {
+                self.forget(slot, tracked.id, interner);
             }
-            if tracked.upper() == 0 {
-                self.slot_of.remove(&tracked.id);
-                interner.release(tracked.id);
-                if let Some(freed) = self.slots.get_mut(slot as usize) {
-                    freed.seq = FREE;
-                }
-                self.free.push(slot);
-            } else if !self.heap_outdated {
-                self.heap.push(slot, tracked.key());
-            }
-        }
-        if self.heap.len() > 2 * self.len() + 64 {
-            self.heap_outdated = true;
         }
     }
 
@@ -637,21 +716,14 @@ impl ApproxTable {
         self.slots.clear();
         self.free.clear();
         self.counts.clear();
+        self.stride = 0;
         self.errors.clear();
         self.slot_of.clear();
-        self.heap = EvictionHeap::default();
         self.first = first;
         self.newest = first;
-        self.unlisted = VecDeque::from([0]);
+        self.unlisted = vec![0];
         self.column_totals = VecDeque::from([0]);
         self.touched = VecDeque::from([Vec::new()]);
-    }
-
-    fn rebuild_heap(&mut self) {
-        let live = self.slots.iter().enumerate().filter(|(_, t)| !t.is_free());
-        self.heap
-            .rebuild(live.map(|(slot, tracked)| (slot as u32, tracked.key())));
-        self.heap_outdated = false;
     }
 }
 
