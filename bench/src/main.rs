@@ -17,7 +17,6 @@ use std::time::Instant;
 // The shared parts (`src/lib.rs`), also reachable as `crate::client` and so on.
 use wtopk_bench::{client, report, server, zipf};
 
-use client::{call, text};
 use config::{Settings, TRACKER_ARGS, UNIVERSE, ZIPF_EXPONENT};
 use report::Report;
 use server::Server;
@@ -25,22 +24,11 @@ use server::Server;
 fn main() -> ExitCode {
     let started = Instant::now();
     let settings = Settings::from_env();
-    let mut server = match Server::start(&settings.module, settings.dir.as_deref()) {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("bench: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some((mut server, version)) =
+        Server::start_announced("bench", &settings.module, settings.dir.as_deref())
+    else {
+        return ExitCode::FAILURE;
     };
-    let version = redis_version(&server);
-    eprintln!(
-        "bench: redis-server {version} (pid {}) on 127.0.0.1:{} with {}",
-        server
-            .pid()
-            .map_or_else(|| "?".to_string(), |pid| pid.to_string()),
-        server.port(),
-        settings.module.display()
-    );
 
     let mut report = Report::default();
     sections::single::run(&mut report, &server, &settings);
@@ -82,14 +70,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The `redis_version` field of `INFO server`.
-fn redis_version(server: &Server) -> String {
-    let info = text(&call(&mut server.connect(), &["INFO", "server"]));
-    info.lines()
-        .find_map(|line| line.strip_prefix("redis_version:"))
-        .unwrap_or("?")
-        .trim()
-        .to_string()
 }

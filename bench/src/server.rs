@@ -42,6 +42,46 @@ pub struct Server {
 }
 
 impl Server {
+    /// [`Server::start`], then announces the server on stderr as
+    /// `<who>: redis-server <version> (pid <pid>) on 127.0.0.1:<port> with <module>`, or the
+    /// failure as `<who>: <error>`. Returns the server and its Redis version.
+    pub fn start_announced(
+        who: &str,
+        module: &Path,
+        dir: Option<&Path>,
+    ) -> Option<(Server, String)> {
+        let server = match Server::start(module, dir) {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!("{who}: {e}");
+                return None;
+            }
+        };
+        let version = server.redis_version();
+        eprintln!(
+            "{who}: redis-server {version} (pid {}) on 127.0.0.1:{} with {}",
+            server
+                .pid()
+                .map_or_else(|| "?".to_string(), |pid| pid.to_string()),
+            server.port(),
+            module.display()
+        );
+        Some((server, version))
+    }
+
+    /// The `redis_version` field of `INFO server` ("?" if missing).
+    pub fn redis_version(&self) -> String {
+        let info = crate::client::text(&crate::client::call(
+            &mut self.connect(),
+            &["INFO", "server"],
+        ));
+        info.lines()
+            .find_map(|line| line.strip_prefix("redis_version:"))
+            .unwrap_or("?")
+            .trim()
+            .to_string()
+    }
+
     /// Starts redis-server with `module` in `dir` (or a new temporary directory) and waits
     /// until this very process answers PING.
     pub fn start(module: &Path, dir: Option<&Path>) -> Result<Server, String> {

@@ -20,7 +20,6 @@ mod truth;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use wtopk_bench::client::{call, text};
 use wtopk_bench::server::Server;
 use wtopk_bench::zipf::item_names;
 
@@ -29,23 +28,12 @@ use config::{Settings, BATCH, DEPTH, SEED, TRACKER_ARGS};
 fn main() -> ExitCode {
     let started = Instant::now();
     let settings = Settings::from_env();
-    let mut server = match Server::start(&settings.module, settings.dir.as_deref()) {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("accuracy: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some((mut server, version)) =
+        Server::start_announced("accuracy", &settings.module, settings.dir.as_deref())
+    else {
+        return ExitCode::FAILURE;
     };
     let mut con = server.connect();
-    let version = redis_version(&mut con);
-    eprintln!(
-        "accuracy: redis-server {version} (pid {}) on 127.0.0.1:{} with {}",
-        server
-            .pid()
-            .map_or_else(|| "?".to_string(), |pid| pid.to_string()),
-        server.port(),
-        settings.module.display()
-    );
 
     let names = item_names(settings.universe);
     let comparisons: Vec<compare::Comparison> = settings
@@ -123,14 +111,4 @@ fn print_header(settings: &Settings, version: &str) {
          the true top-100 (estimate 0 when not held); bounds checked at 6h, 12h, 18h, 24h on \
          every item APPROX lists (QUERY k=100 WITHBOUNDS; today: DAY k=100, within total/capacity)"
     );
-}
-
-/// The `redis_version` field of `INFO server`.
-fn redis_version(con: &mut redis::Connection) -> String {
-    let info = text(&call(con, &["INFO", "server"]));
-    info.lines()
-        .find_map(|line| line.strip_prefix("redis_version:"))
-        .unwrap_or("?")
-        .trim()
-        .to_string()
 }
