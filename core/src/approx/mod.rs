@@ -5,6 +5,8 @@
 //! sliding window is a table with one column per bucket ([`ApproxWindow`]); a day and the
 //! all-time window are tables with one column that never slides.
 
+mod profiles;
+mod slot_index;
 pub mod table;
 
 pub use table::{ApproxTable, SlotState, TableState};

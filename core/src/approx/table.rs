@@ -10,18 +10,20 @@
 //! by admission order, so which items a full table evicts depends only on its contents.
 //!
 //! A newly admitted item's error is the `unlisted` profile at that moment, kept per group:
-//! group `g` holds `unlisted[g] - unlisted[g + 1]`. When a group's columns expire, its error
+//! group `g` holds `unlisted[g] - unlisted[g + 1]`; items admitted between two evictions
+//! share one stored profile ([`ErrorProfiles`]). When a group's columns expire, its error
 //! goes with it, so errors shrink as the window slides instead of being carried forward by
 //! every re-admission. Because tracked counts are exact per column, expiry subtracts
 //! exactly; items heavy enough to stay tracked for a whole window have exact counts, and
 //! until the first eviction everything is exact. Bounds hold for any span ending at
 //! `newest`: `lower = counts in the span <= true <= lower + errors of the groups it touches`.
 
-use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
 
 use ahash::RandomState;
 
+use super::profiles::{ErrorProfiles, NO_ERRORS};
+use super::slot_index::SlotIndex;
 use crate::bounds::Bounds;
 use crate::heap;
 use crate::intern::{Interner, ItemId};
@@ -32,7 +34,7 @@ const ERROR_GROUPS: usize = 16;
 
 /// The most error groups live at once: the columns of a window touch one more group than
 /// they fill.
-const MAX_LIVE_GROUPS: usize = ERROR_GROUPS + 1;
+pub(super) const MAX_LIVE_GROUPS: usize = ERROR_GROUPS + 1;
 
 /// A full table evicts `capacity / PURGE_FRACTION` items (at least one) at once.
 const PURGE_FRACTION: usize = 8;
@@ -48,8 +50,8 @@ struct Slot {
     seq: u64,
     /// Sum of its live columns.
     total: u64,
-    /// Sum of its live error groups.
-    error: u64,
+    /// Its errors, shared with the items admitted along with it.
+    profile: u32,
     /// Bit `i` is set when the count at column position `i` may be nonzero, so an eviction
     /// reads only those cells (positions past 127 have no bit and are always read).
     counted: u128,
@@ -64,8 +66,8 @@ fn column_bit(index: usize) -> u128 {
 }
 
 impl Slot {
-    fn upper(&self) -> u64 {
-        self.total.saturating_add(self.error)
+    fn upper(&self, profiles: &ErrorProfiles) -> u64 {
+        self.total.saturating_add(profiles.sum(self.profile))
     }
 
     fn is_free(&self) -> bool {
@@ -103,8 +105,6 @@ pub struct ApproxTable {
     columns: usize,
     /// Columns per error group.
     group_width: i64,
-    /// Error groups a slot's ring holds (the most that can be live at once).
-    groups: usize,
     first: i64,
     newest: i64,
     next_seq: u64,
@@ -116,9 +116,9 @@ pub struct ApproxTable {
     counts: Vec<u64>,
     /// Slots per row of `counts`: doubles as the table fills, up to the capacity.
     stride: usize,
-    /// Row per slot, `groups` wide, indexed by the group's absolute index modulo `groups`.
-    errors: Vec<u64>,
-    slot_of: HashMap<ItemId, u32, RandomState>,
+    /// The errors of the tracked items, in a ring of as many groups as can be live at once.
+    profiles: ErrorProfiles,
+    slot_of: SlotIndex,
     /// Per live group, oldest first (at most `MAX_LIVE_GROUPS`).
     unlisted: Vec<u64>,
     column_totals: VecDeque<u64>,
@@ -138,7 +138,6 @@ impl ApproxTable {
             capacity: capacity.max(1),
             columns,
             group_width: group_width as i64,
-            groups: columns.div_ceil(group_width) + 1,
             first: start,
             newest: start,
             next_seq: 0,
@@ -146,8 +145,8 @@ impl ApproxTable {
             free: Vec::new(),
             counts: Vec::new(),
             stride: 0,
-            errors: Vec::new(),
-            slot_of: HashMap::default(),
+            profiles: ErrorProfiles::new(columns.div_ceil(group_width) + 1),
+            slot_of: SlotIndex::default(),
             unlisted: vec![0],
             column_totals: VecDeque::from([0]),
             touched: VecDeque::from([Vec::new()]),
@@ -196,12 +195,7 @@ impl ApproxTable {
         }
         // A full table always frees a slot, so every amount reaches the column total and a
         // tracked item together.
-        let Some(slot) = self
-            .slot_of
-            .get(&id)
-            .copied()
-            .or_else(|| self.admit(id, interner))
-        else {
+        let Some(slot) = self.slot_of.get(id).or_else(|| self.admit(id, interner)) else {
             return;
         };
         let offset = self.offset(column);
@@ -252,11 +246,7 @@ impl ApproxTable {
             let errors_expire = self.group(first) > self.group(self.first);
             for group in self.group(self.first)..self.group(first) {
                 self.unlisted.remove(0);
-                let index = self.error_cell(0, group);
-                let rows = self.errors.iter_mut().skip(index).step_by(self.groups);
-                for (tracked, amount) in self.slots.iter_mut().zip(rows) {
-                    tracked.error = tracked.error.saturating_sub(std::mem::take(amount));
-                }
+                self.profiles.expire(group);
             }
             self.first = first;
             if errors_expire {
@@ -281,8 +271,8 @@ impl ApproxTable {
 
     /// Bounds of `id` over columns `from..=newest`.
     pub fn bounds(&self, id: ItemId, from: i64) -> Bounds {
-        match self.slot_of.get(&id) {
-            Some(&slot) => self.slot_bounds(slot, from),
+        match self.slot_of.get(id) {
+            Some(slot) => self.slot_bounds(slot, from),
             None => Bounds::between(0, 0),
         }
     }
@@ -322,14 +312,14 @@ impl ApproxTable {
                 .map(|(slot, tracked)| {
                     let slot = slot as u32;
                     let count = |column| self.counts.get(self.cell(slot, column)).copied();
-                    let error = |group| self.errors.get(self.error_cell(slot, group)).copied();
+                    let error = |group| self.profiles.error(tracked.profile, group);
                     SlotState {
                         id: tracked.id,
                         seq: tracked.seq,
                         counts: (self.first..=self.newest)
                             .map(|c| count(c).unwrap_or(0))
                             .collect(),
-                        errors: groups.clone().map(|g| error(g).unwrap_or(0)).collect(),
+                        errors: groups.clone().map(error).collect(),
                     }
                 })
                 .collect(),
@@ -378,7 +368,7 @@ impl ApproxTable {
         let group_count = live_groups.clone().count();
         table.stride = state.slots.len();
         table.counts = vec![0; table.stride * table.columns];
-        table.errors = vec![0; state.slots.len() * table.groups];
+        let mut shared: HashMap<Vec<u64>, u32, RandomState> = HashMap::default();
         for (slot, encoded) in state.slots.into_iter().enumerate() {
             let slot_number = slot as u32;
             if encoded.seq >= table.next_seq
@@ -388,7 +378,7 @@ impl ApproxTable {
                 return Err("approximate table item out of range");
             }
             if interner.bytes(encoded.id).is_empty()
-                || table.slot_of.insert(encoded.id, slot_number).is_some()
+                || !table.slot_of.insert(encoded.id, slot_number)
             {
                 return Err("approximate table item unknown or repeated");
             }
@@ -410,22 +400,28 @@ impl ApproxTable {
                     touched.push(slot_number);
                 }
             }
-            let mut error = 0u64;
-            for (group, amount) in live_groups.clone().zip(encoded.errors) {
-                error = error.saturating_add(amount);
-                let cell = table.error_cell(slot_number, group);
-                if let Some(stored) = table.errors.get_mut(cell) {
-                    *stored = amount;
+            let profile = match shared.get(&encoded.errors) {
+                Some(&profile) => {
+                    table.profiles.retain(profile);
+                    profile
                 }
-            }
-            if total == 0 && error == 0 {
+                None => {
+                    let groups = live_groups.clone().zip(encoded.errors.iter().copied());
+                    let profile = table.profiles.insert_groups(groups);
+                    if profile != NO_ERRORS {
+                        shared.insert(encoded.errors, profile);
+                    }
+                    profile
+                }
+            };
+            if total == 0 && table.profiles.sum(profile) == 0 {
                 return Err("approximate table item with nothing counted");
             }
             table.slots.push(Slot {
                 id: encoded.id,
                 seq: encoded.seq,
                 total,
-                error,
+                profile,
                 counted,
             });
         }
@@ -455,8 +451,8 @@ impl ApproxTable {
             + heap::buffer::<u32>(self.free.capacity())
             + heap::buffer::<Slot>(self.slots.capacity())
             + heap::buffer::<u64>(self.counts.capacity())
-            + heap::buffer::<u64>(self.errors.capacity())
-            + heap::hash_map::<ItemId, u32>(self.slot_of.capacity())
+            + self.profiles.heap_bytes()
+            + self.slot_of.heap_bytes()
             + heap::buffer::<u64>(self.unlisted.capacity())
             + heap::buffer::<u64>(self.column_totals.capacity())
     }
@@ -486,23 +482,19 @@ impl ApproxTable {
         self.position(column) * self.stride + slot as usize
     }
 
-    fn error_cell(&self, slot: u32, group: i64) -> usize {
-        slot as usize * self.groups + group.rem_euclid(self.groups as i64) as usize
-    }
-
     fn slot_bounds(&self, slot: u32, from: i64) -> Bounds {
         let Some(tracked) = self.slots.get(slot as usize) else {
             return Bounds::between(0, 0);
         };
         if from <= self.first {
-            return Bounds::between(tracked.total, tracked.upper());
+            return Bounds::between(tracked.total, tracked.upper(&self.profiles));
         }
         let lower = (from..=self.newest)
             .filter_map(|column| self.counts.get(self.cell(slot, column)))
             .fold(0u64, |sum, &count| sum.saturating_add(count));
         let error = (self.group(from)..=self.group(self.newest))
-            .filter_map(|group| self.errors.get(self.error_cell(slot, group)))
-            .fold(0u64, |sum, &amount| sum.saturating_add(amount));
+            .map(|group| self.profiles.error(tracked.profile, group))
+            .fold(0u64, u64::saturating_add);
         Bounds::between(lower, lower.saturating_add(error))
     }
 
@@ -516,31 +508,18 @@ impl ApproxTable {
                 id,
                 seq: FREE,
                 total: 0,
-                error: 0,
+                profile: NO_ERRORS,
                 counted: 0,
             });
             self.widen_rows(self.slots.len());
-            self.errors.resize(self.errors.len() + self.groups, 0);
             (self.slots.len() - 1) as u32
         } else {
             self.purge(interner);
             self.free.pop()?
         };
-        let error = self.unlisted.first().copied().unwrap_or(0);
-        if error > 0 {
-            let mut cell = self.error_cell(slot, self.group(self.first));
-            let row_end = (slot as usize + 1) * self.groups;
-            for (offset, &bound) in self.unlisted.iter().enumerate() {
-                let next = self.unlisted.get(offset + 1).copied().unwrap_or(0);
-                if let Some(stored) = self.errors.get_mut(cell) {
-                    *stored = bound.saturating_sub(next);
-                }
-                cell += 1;
-                if cell == row_end {
-                    cell -= self.groups;
-                }
-            }
-        }
+        let profile = self
+            .profiles
+            .acquire_current(&self.unlisted, self.group(self.first));
         let seq = self.next_seq;
         self.next_seq += 1;
         if let Some(tracked) = self.slots.get_mut(slot as usize) {
@@ -548,7 +527,7 @@ impl ApproxTable {
                 id,
                 seq,
                 total: 0,
-                error,
+                profile,
                 counted: 0,
             };
         }
@@ -558,33 +537,23 @@ impl ApproxTable {
     }
 
     /// Evicts the `capacity / PURGE_FRACTION` items (at least one) with the smallest
-    /// `(upper, admission)` keys, freeing their slots: a selection over the upper bounds
-    /// finds the batch's largest upper bound, and ties at it go by admission order.
+    /// `(upper, admission)` keys, freeing their slots; one selection finds them, and they
+    /// are evicted in slot order, which walks memory forward.
     fn purge(&mut self, interner: &mut Interner) {
-        let live = self.slots.iter().filter(|tracked| !tracked.is_free());
-        let mut uppers: Vec<u64> = live.map(Slot::upper).collect();
-        if uppers.is_empty() {
+        let mut keys: Vec<(u64, u64, u32)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, tracked)| !tracked.is_free())
+            .map(|(slot, tracked)| (tracked.upper(&self.profiles), tracked.seq, slot as u32))
+            .collect();
+        if keys.is_empty() {
             return;
         }
-        let batch = (self.capacity / PURGE_FRACTION).clamp(1, uppers.len());
-        let (_, &mut cut, _) = uppers.select_nth_unstable(batch - 1);
-        let mut victims = Vec::with_capacity(batch);
-        let mut tied = Vec::new();
-        for (slot, tracked) in self.slots.iter().enumerate() {
-            if tracked.is_free() {
-                continue;
-            }
-            match tracked.upper().cmp(&cut) {
-                Ordering::Less => victims.push(slot as u32),
-                Ordering::Equal => tied.push((tracked.seq, slot as u32)),
-                Ordering::Greater => {}
-            }
-        }
-        let wanted = batch.saturating_sub(victims.len());
-        if wanted < tied.len() {
-            tied.select_nth_unstable(wanted);
-        }
-        victims.extend(tied.iter().take(wanted).map(|&(_, slot)| slot));
+        let batch = (self.capacity / PURGE_FRACTION).clamp(1, keys.len());
+        keys.select_nth_unstable(batch - 1);
+        let mut victims: Vec<u32> = keys.iter().take(batch).map(|&(_, _, slot)| slot).collect();
+        victims.sort_unstable();
         for slot in victims {
             self.evict(slot, interner);
         }
@@ -624,31 +593,36 @@ impl ApproxTable {
                 take(self, offset);
             }
         }
-        let newest_group = self.group(self.newest);
-        let mut cell = self.error_cell(slot, newest_group);
-        let row_start = slot as usize * self.groups;
+        let first_group = self.group(self.first);
         let mut suffix = 0u64;
+        let mut raised = false;
         for offset in (0..self.unlisted.len()).rev() {
-            let error = self.errors.get_mut(cell).map_or(0, std::mem::take);
-            cell = if cell == row_start {
-                row_start + self.groups - 1
-            } else {
-                cell - 1
-            };
+            let error = self
+                .profiles
+                .error(victim.profile, first_group + offset as i64);
             let counted = group_counts.get(offset).copied().unwrap_or(0);
             suffix = suffix.saturating_add(counted).saturating_add(error);
             if let Some(bound) = self.unlisted.get_mut(offset) {
-                *bound = (*bound).max(suffix);
+                if suffix > *bound {
+                    *bound = suffix;
+                    raised = true;
+                }
             }
+        }
+        if raised {
+            self.profiles.forget_current();
         }
         self.forget(slot, victim.id, interner);
     }
 
-    /// Frees `slot`, which held `id` (its counts and errors are already zero).
+    /// Frees `slot`, which held `id` (its counts are already zero), and lets go of its
+    /// errors.
     fn forget(&mut self, slot: u32, id: ItemId, interner: &mut Interner) {
-        self.slot_of.remove(&id);
+        self.slot_of.remove(id);
         interner.release(id);
         if let Some(freed) = self.slots.get_mut(slot as usize) {
+            self.profiles.release(freed.profile);
+            freed.profile = NO_ERRORS;
             freed.seq = FREE;
         }
         self.free.push(slot);
@@ -704,7 +678,7 @@ impl ApproxTable {
     /// Frees `slot` if expiry left it with nothing counted and no error.
     fn free_if_empty(&mut self, slot: u32, interner: &mut Interner) {
         if let Some(&tracked) = self.slots.get(slot as usize) {
-            if !tracked.is_free() && tracked.upper() == 0 {
+            if !tracked.is_free() && tracked.upper(&self.profiles) == 0 {
                 self.forget(slot, tracked.id, interner);
             }
         }
@@ -717,7 +691,7 @@ impl ApproxTable {
         self.free.clear();
         self.counts.clear();
         self.stride = 0;
-        self.errors.clear();
+        self.profiles.clear();
         self.slot_of.clear();
         self.first = first;
         self.newest = first;
@@ -758,7 +732,7 @@ mod tests {
                     .map(|(_, count)| count)
                     .sum();
                 match interner.find(&[item]) {
-                    Some(id) if table.slot_of.contains_key(&id) => {
+                    Some(id) if table.slot_of.get(id).is_some() => {
                         let bounds = table.bounds(id, from);
                         prop_assert_bounds(bounds, exact, item, from);
                     }
