@@ -2,10 +2,10 @@
 //! small integer id that all buckets and aggregates share. An id stays alive while any
 //! aggregate holds the item with a nonzero count (a reference count) and is then recycled.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use ahash::RandomState;
+use hashbrown::HashTable;
 
 use crate::heap;
 
@@ -15,13 +15,27 @@ pub type ItemId = u32;
 #[derive(Debug, Default, Clone)]
 struct Slot {
     bytes: Option<Arc<[u8]>>,
+    /// The item's hash, folded to 32 bits (see [`spread`]).
+    hash: u32,
     refs: u32,
 }
 
-/// Bytes <-> id, with reference counts.
+/// The table hash of a folded 32-bit hash. A multiplication by an odd constant keeps the
+/// low bits (which pick the bucket) as well spread as the folded hash's and mixes every bit
+/// into the high ones (the table's tag).
+fn spread(folded: u32) -> u64 {
+    u64::from(folded).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Bytes <-> id, with reference counts. Each item's bytes are hashed once, when it is
+/// interned: its slot keeps the hash, so growing the table and forgetting the item find it
+/// by hash and id without hashing or comparing bytes again.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    ids: HashMap<Arc<[u8]>, ItemId, RandomState>,
+    /// Held items; each entry shares its bytes with the item's slot, so a lookup compares
+    /// bytes without going through the slot.
+    ids: HashTable<(Arc<[u8]>, ItemId)>,
+    hasher: RandomState,
     slots: Vec<Slot>,
     free: Vec<ItemId>,
 }
@@ -29,16 +43,16 @@ pub struct Interner {
 impl Interner {
     /// The id of `bytes`, if the item is currently held.
     pub fn find(&self, bytes: &[u8]) -> Option<ItemId> {
-        self.ids.get(bytes).copied()
+        self.find_hashed(bytes, self.fold(bytes))
     }
 
     /// The id of `bytes`, interning it (with no references yet) if new. A new id must be
     /// retained by the caller, or released with [`Interner::release_if_unused`].
     pub fn intern(&mut self, bytes: &[u8]) -> ItemId {
-        if let Some(&id) = self.ids.get(bytes) {
+        let hash = self.fold(bytes);
+        if let Some(id) = self.find_hashed(bytes, hash) {
             return id;
         }
-        let shared: Arc<[u8]> = Arc::from(bytes);
         let id = match self.free.pop() {
             Some(id) => id,
             None => {
@@ -46,11 +60,19 @@ impl Interner {
                 (self.slots.len() - 1) as ItemId
             }
         };
+        let shared: Arc<[u8]> = Arc::from(bytes);
         if let Some(slot) = self.slots.get_mut(id as usize) {
-            slot.bytes = Some(shared.clone());
-            slot.refs = 0;
+            *slot = Slot {
+                bytes: Some(shared.clone()),
+                hash,
+                refs: 0,
+            };
         }
-        self.ids.insert(shared, id);
+        let slots = &self.slots;
+        let rehash = |(_, id): &(Arc<[u8]>, ItemId)| {
+            spread(slots.get(*id as usize).map_or(0, |slot| slot.hash))
+        };
+        self.ids.insert_unique(spread(hash), (shared, id), rehash);
         id
     }
 
@@ -82,11 +104,14 @@ impl Interner {
         let Some(slot) = self.slots.get_mut(id as usize) else {
             return;
         };
-        if slot.refs == 0 {
-            if let Some(bytes) = slot.bytes.take() {
-                self.ids.remove(&bytes);
-                self.free.push(id);
+        if slot.refs == 0 && slot.bytes.take().is_some() {
+            if let Ok(entry) = self
+                .ids
+                .find_entry(spread(slot.hash), |(_, held)| *held == id)
+            {
+                entry.remove();
             }
+            self.free.push(id);
         }
     }
 
@@ -107,13 +132,32 @@ impl Interner {
             .filter_map(|(id, slot)| Some((id as ItemId, slot.bytes.as_deref()?)))
     }
 
-    /// Approximate heap bytes: the items, the map and the slot table.
+    /// Approximate heap bytes: the items, the table and the slots.
     pub fn heap_bytes(&self) -> usize {
-        let items: usize = self.ids.keys().map(|b| heap::shared_bytes(b.len())).sum();
+        let items: usize = self
+            .ids
+            .iter()
+            .map(|(bytes, _)| heap::shared_bytes(bytes.len()))
+            .sum();
         items
-            + heap::hash_map::<Arc<[u8]>, ItemId>(self.ids.capacity())
+            + heap::hash_table(
+                self.ids.capacity(),
+                std::mem::size_of::<(Arc<[u8]>, ItemId)>(),
+            )
             + heap::buffer::<Slot>(self.slots.capacity())
             + heap::buffer::<ItemId>(self.free.capacity())
+    }
+
+    /// `bytes`' hash, folded to the 32 bits a slot keeps.
+    fn fold(&self, bytes: &[u8]) -> u32 {
+        let hash = self.hasher.hash_one(bytes);
+        (hash ^ (hash >> 32)) as u32
+    }
+
+    fn find_hashed(&self, bytes: &[u8], hash: u32) -> Option<ItemId> {
+        self.ids
+            .find(spread(hash), |(held, _)| **held == *bytes)
+            .map(|&(_, id)| id)
     }
 }
 

@@ -60,6 +60,22 @@ impl ErrorProfiles {
             .unwrap_or(0)
     }
 
+    /// Profile `id`'s errors in the live groups from `first_group` on, oldest first (the
+    /// entries past the live groups are 0).
+    pub fn live_errors(&self, id: u32, first_group: i64) -> [u64; MAX_LIVE_GROUPS] {
+        let mut live = [0; MAX_LIVE_GROUPS];
+        let ring = self
+            .profiles
+            .get(id as usize)
+            .and_then(|profile| profile.errors.get(..self.ring))
+            .unwrap_or(&[]);
+        let (newer, older) = ring.split_at(self.cell(first_group).min(ring.len()));
+        for (slot, &error) in live.iter_mut().zip(older.iter().chain(newer)) {
+            *slot = error;
+        }
+        live
+    }
+
     /// A reference to the profile of `unlisted` (the bounds of the live groups from
     /// `first_group` on, non-increasing), building it unless the last one built still
     /// matches.
@@ -185,6 +201,7 @@ mod tests {
         let first = profiles.acquire_current(&[9, 4], 7);
         assert_eq!(profiles.acquire_current(&[9, 4], 7), first);
         assert_eq!((profiles.error(first, 7), profiles.error(first, 8)), (5, 4));
+        assert_eq!(profiles.live_errors(first, 7)[..3], [5, 4, 0]);
         assert_eq!(profiles.sum(first), 9);
         profiles.forget_current();
         let second = profiles.acquire_current(&[12, 4], 7);

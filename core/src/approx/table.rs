@@ -42,26 +42,30 @@ const PURGE_FRACTION: usize = 8;
 /// The sequence number of a free slot (live ones are below `next_seq`, so never this).
 const FREE: u64 = u64::MAX;
 
-/// A tracked item.
+/// Column positions a slot's [`Slot::counted`] mask covers: every window's columns, except
+/// those shorter than 2 minutes whose buckets are a millisecond or two wide.
+const MASKED_COLUMNS: usize = 64;
+
+/// A tracked item: 32 bytes, two to a cache line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
     id: ItemId,
+    /// Its errors, shared with the items admitted along with it.
+    profile: u32,
     /// Admission order: breaks ties between equal upper bounds, for deterministic eviction.
     seq: u64,
     /// Sum of its live columns.
     total: u64,
-    /// Its errors, shared with the items admitted along with it.
-    profile: u32,
     /// Bit `i` is set when the count at column position `i` may be nonzero, so an eviction
-    /// reads only those cells (positions past 127 have no bit and are always read).
-    counted: u128,
+    /// reads only those cells (see [`MASKED_COLUMNS`]).
+    counted: u64,
 }
 
-/// The bit of column position `index` in [`Slot::counted`] (0 past 127).
-fn column_bit(index: usize) -> u128 {
+/// The bit of column position `index` in [`Slot::counted`] (0 past the masked columns).
+fn column_bit(index: usize) -> u64 {
     u32::try_from(index)
         .ok()
-        .and_then(|shift| 1u128.checked_shl(shift))
+        .and_then(|shift| 1u64.checked_shl(shift))
         .unwrap_or(0)
 }
 
@@ -202,15 +206,16 @@ impl ApproxTable {
         if let Some(total) = self.column_totals.get_mut(offset) {
             *total = total.saturating_add(amount);
         }
-        let cell = self.cell(slot, column);
-        if let Some(count) = self.counts.get_mut(cell) {
+        let position = self.position(column);
+        let row = position * self.stride;
+        if let Some(count) = self.counts.get_mut(row + slot as usize) {
             let first_in_column = *count == 0;
             *count = count.saturating_add(amount);
             if first_in_column && self.columns > 1 {
-                self.note_touched(offset, slot, column);
+                self.note_touched(offset, slot, row);
             }
         }
-        let bit = column_bit(self.position(column));
+        let bit = column_bit(position);
         if let Some(tracked) = self.slots.get_mut(slot as usize) {
             tracked.total = tracked.total.saturating_add(amount);
             tracked.counted |= bit;
@@ -537,69 +542,94 @@ impl ApproxTable {
     }
 
     /// Evicts the `capacity / PURGE_FRACTION` items (at least one) with the smallest
-    /// `(upper, admission)` keys, freeing their slots; one selection finds them, and they
-    /// are evicted in slot order, which walks memory forward.
+    /// `(upper, admission)` keys, freeing their slots: a selection over a copy of the upper
+    /// bounds finds the batch's largest, and ties at it go by admission order.
     fn purge(&mut self, interner: &mut Interner) {
-        let mut keys: Vec<(u64, u64, u32)> = self
+        let uppers: Vec<u64> = self
             .slots
             .iter()
-            .enumerate()
-            .filter(|(_, tracked)| !tracked.is_free())
-            .map(|(slot, tracked)| (tracked.upper(&self.profiles), tracked.seq, slot as u32))
+            .map(|tracked| match tracked.is_free() {
+                true => u64::MAX,
+                false => tracked.upper(&self.profiles),
+            })
             .collect();
-        if keys.is_empty() {
+        let live = self.len();
+        if live == 0 {
             return;
         }
-        let batch = (self.capacity / PURGE_FRACTION).clamp(1, keys.len());
-        keys.select_nth_unstable(batch - 1);
-        let mut victims: Vec<u32> = keys.iter().take(batch).map(|&(_, _, slot)| slot).collect();
-        victims.sort_unstable();
-        for slot in victims {
-            self.evict(slot, interner);
+        let batch = (self.capacity / PURGE_FRACTION).clamp(1, live);
+        let mut order = uppers.clone();
+        let (_, &mut cut, _) = order.select_nth_unstable(batch - 1);
+        let mut victims = Vec::with_capacity(batch);
+        let mut tied = Vec::new();
+        for ((slot, &upper), tracked) in uppers.iter().enumerate().zip(&self.slots) {
+            if upper < cut {
+                victims.push(slot as u32);
+            } else if upper == cut && !tracked.is_free() {
+                tied.push((tracked.seq, slot as u32));
+            }
+        }
+        let wanted = batch.saturating_sub(victims.len());
+        if wanted < tied.len() {
+            tied.select_nth_unstable(wanted);
+        }
+        victims.extend(tied.iter().take(wanted).map(|&(_, slot)| slot));
+        let mut evicted: Vec<ItemId> = victims
+            .into_iter()
+            .filter_map(|slot| self.evict(slot))
+            .collect();
+        // In id order, the lookups in `slot_of` and the interner walk memory forward.
+        evicted.sort_unstable();
+        for id in evicted {
+            self.slot_of.remove(id);
+            interner.release(id);
         }
     }
 
-    /// Forgets the item in `slot`, first raising `unlisted` by its upper bound per suffix:
-    /// the suffix from group `g` holds its counts in `g` and every later group, and their
-    /// errors.
-    fn evict(&mut self, slot: u32, interner: &mut Interner) {
-        let Some(&victim) = self.slots.get(slot as usize) else {
-            return;
-        };
+    /// Frees `slot`, first raising `unlisted` by its item's upper bound per suffix (the
+    /// suffix from group `g` holds its counts in `g` and every later group, and their
+    /// errors). Returns the item, for the caller to drop from `slot_of` and release.
+    fn evict(&mut self, slot: u32) -> Option<ItemId> {
+        let &victim = self.slots.get(slot as usize)?;
+        // Divisions are hoisted out of the loops: this runs once per admission to a full
+        // table. Column `first + offset` lies in live group `(offset + into_group) / width`.
         let mut group_counts = [0u64; MAX_LIVE_GROUPS];
         let live = self.offset(self.newest) + 1;
         let first_position = self.position(self.first);
-        let mut take = |table: &mut Self, offset: usize| {
-            let column = table.first + offset as i64;
-            let cell = table.cell(slot, column);
+        let width = self.group_width.max(1) as usize;
+        let into_group = self.first.rem_euclid(self.group_width.max(1)) as usize;
+        let mut take = |table: &mut Self, offset: usize, position: usize| {
+            let cell = position * table.stride + slot as usize;
             let count = table.counts.get_mut(cell).map_or(0, std::mem::take);
-            let group = (table.group(column) - table.group(table.first)) as usize;
-            if let Some(sum) = group_counts.get_mut(group) {
+            if let Some(sum) = group_counts.get_mut((offset + into_group) / width) {
                 *sum = sum.saturating_add(count);
             }
         };
-        if self.columns <= 128 {
+        if self.columns <= MASKED_COLUMNS {
             let mut mask = victim.counted;
             while mask != 0 {
                 let position = mask.trailing_zeros() as usize;
                 mask &= mask - 1;
-                let offset = (position + self.columns - first_position) % self.columns;
+                let offset = match position.checked_sub(first_position) {
+                    Some(offset) => offset,
+                    None => position + self.columns - first_position,
+                };
                 if offset < live {
-                    take(self, offset);
+                    take(self, offset, position);
                 }
             }
         } else {
             for offset in 0..live {
-                take(self, offset);
+                take(self, offset, (first_position + offset) % self.columns);
             }
         }
-        let first_group = self.group(self.first);
+        let errors = self
+            .profiles
+            .live_errors(victim.profile, self.group(self.first));
         let mut suffix = 0u64;
         let mut raised = false;
         for offset in (0..self.unlisted.len()).rev() {
-            let error = self
-                .profiles
-                .error(victim.profile, first_group + offset as i64);
+            let error = errors.get(offset).copied().unwrap_or(0);
             let counted = group_counts.get(offset).copied().unwrap_or(0);
             suffix = suffix.saturating_add(counted).saturating_add(error);
             if let Some(bound) = self.unlisted.get_mut(offset) {
@@ -612,14 +642,12 @@ impl ApproxTable {
         if raised {
             self.profiles.forget_current();
         }
-        self.forget(slot, victim.id, interner);
+        self.free_slot(slot);
+        Some(victim.id)
     }
 
-    /// Frees `slot`, which held `id` (its counts are already zero), and lets go of its
-    /// errors.
-    fn forget(&mut self, slot: u32, id: ItemId, interner: &mut Interner) {
-        self.slot_of.remove(id);
-        interner.release(id);
+    /// Frees `slot` (its counts are already zero) and lets go of its errors.
+    fn free_slot(&mut self, slot: u32) {
         if let Some(freed) = self.slots.get_mut(slot as usize) {
             self.profiles.release(freed.profile);
             freed.profile = NO_ERRORS;
@@ -652,11 +680,11 @@ impl ApproxTable {
         self.stride = stride;
     }
 
-    /// Lists `slot` as counted in the column at `offset`. A full list (slots evicted and
-    /// counted again leave stale entries) is first cut to the slots counted there now, and
-    /// sized to twice that plus 32, so lists stay within twice the counted cells.
-    fn note_touched(&mut self, offset: usize, slot: u32, column: i64) {
-        let row = self.cell(0, column);
+    /// Lists `slot` as counted in the column at `offset`, whose counts start at `row`. A
+    /// full list (slots evicted and counted again leave stale entries) is first cut to the
+    /// slots counted there now, and sized to twice that plus 32, so lists stay within twice
+    /// the counted cells.
+    fn note_touched(&mut self, offset: usize, slot: u32, row: usize) {
         let counts = &self.counts;
         let Some(touched) = self.touched.get_mut(offset) else {
             return;
@@ -679,7 +707,9 @@ impl ApproxTable {
     fn free_if_empty(&mut self, slot: u32, interner: &mut Interner) {
         if let Some(&tracked) = self.slots.get(slot as usize) {
             if !tracked.is_free() && tracked.upper(&self.profiles) == 0 {
-                self.forget(slot, tracked.id, interner);
+                self.free_slot(slot);
+                self.slot_of.remove(tracked.id);
+                interner.release(tracked.id);
             }
         }
     }
@@ -753,6 +783,11 @@ mod tests {
         );
     }
 
+    #[test]
+    fn slots_fill_half_a_cache_line() {
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
+    }
+
     proptest! {
         #[test]
         fn bounds_hold_for_every_span(
@@ -761,7 +796,7 @@ mod tests {
             wide in any::<bool>(),
         ) {
             // Capacities from 16 evict more than one item at a time; 140 columns are past
-            // the 128 a slot's bit mask covers.
+            // the ones a slot's bit mask covers.
             let columns = if wide { 140 } else { 40 };
             let mut table = ApproxTable::new(capacity, columns, 0);
             let mut interner = Interner::default();
