@@ -2,19 +2,18 @@
 //! small integer id that all buckets and aggregates share. An id stays alive while any
 //! aggregate holds the item with a nonzero count (a reference count) and is then recycled.
 
-use std::sync::Arc;
-
 use ahash::RandomState;
 use hashbrown::HashTable;
 
 use crate::heap;
+use crate::item_bytes::ItemBytes;
 
 /// The id of an interned item; dense from 0, recycled after release.
 pub type ItemId = u32;
 
 #[derive(Debug, Default, Clone)]
 struct Slot {
-    bytes: Option<Arc<[u8]>>,
+    bytes: Option<ItemBytes>,
     /// The item's hash, folded to 32 bits (see [`spread`]).
     hash: u32,
     refs: u32,
@@ -32,9 +31,9 @@ fn spread(folded: u32) -> u64 {
 /// by hash and id without hashing or comparing bytes again.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    /// Held items; each entry shares its bytes with the item's slot, so a lookup compares
-    /// bytes without going through the slot.
-    ids: HashTable<(Arc<[u8]>, ItemId)>,
+    /// Held items; each entry has its item's bytes too (a copy inline, or a share of the
+    /// slot's allocation), so a lookup compares bytes without going through the slot.
+    ids: HashTable<(ItemBytes, ItemId)>,
     hasher: RandomState,
     slots: Vec<Slot>,
     free: Vec<ItemId>,
@@ -60,19 +59,19 @@ impl Interner {
                 (self.slots.len() - 1) as ItemId
             }
         };
-        let shared: Arc<[u8]> = Arc::from(bytes);
+        let stored = ItemBytes::new(bytes);
         if let Some(slot) = self.slots.get_mut(id as usize) {
             *slot = Slot {
-                bytes: Some(shared.clone()),
+                bytes: Some(stored.clone()),
                 hash,
                 refs: 0,
             };
         }
         let slots = &self.slots;
-        let rehash = |(_, id): &(Arc<[u8]>, ItemId)| {
+        let rehash = |(_, id): &(ItemBytes, ItemId)| {
             spread(slots.get(*id as usize).map_or(0, |slot| slot.hash))
         };
-        self.ids.insert_unique(spread(hash), (shared, id), rehash);
+        self.ids.insert_unique(spread(hash), (stored, id), rehash);
         id
     }
 
@@ -80,8 +79,8 @@ impl Interner {
     pub fn bytes(&self, id: ItemId) -> &[u8] {
         self.slots
             .get(id as usize)
-            .and_then(|slot| slot.bytes.as_deref())
-            .unwrap_or(&[])
+            .and_then(|slot| slot.bytes.as_ref())
+            .map_or(&[], ItemBytes::as_slice)
     }
 
     /// One more aggregate holds `id`.
@@ -129,20 +128,16 @@ impl Interner {
         self.slots
             .iter()
             .enumerate()
-            .filter_map(|(id, slot)| Some((id as ItemId, slot.bytes.as_deref()?)))
+            .filter_map(|(id, slot)| Some((id as ItemId, slot.bytes.as_ref()?.as_slice())))
     }
 
     /// Approximate heap bytes: the items, the table and the slots.
     pub fn heap_bytes(&self) -> usize {
-        let items: usize = self
-            .ids
-            .iter()
-            .map(|(bytes, _)| heap::shared_bytes(bytes.len()))
-            .sum();
+        let items: usize = self.ids.iter().map(|(bytes, _)| bytes.heap_bytes()).sum();
         items
             + heap::hash_table(
                 self.ids.capacity(),
-                std::mem::size_of::<(Arc<[u8]>, ItemId)>(),
+                std::mem::size_of::<(ItemBytes, ItemId)>(),
             )
             + heap::buffer::<Slot>(self.slots.capacity())
             + heap::buffer::<ItemId>(self.free.capacity())
@@ -156,7 +151,7 @@ impl Interner {
 
     fn find_hashed(&self, bytes: &[u8], hash: u32) -> Option<ItemId> {
         self.ids
-            .find(spread(hash), |(held, _)| **held == *bytes)
+            .find(spread(hash), |(held, _)| held.as_slice() == bytes)
             .map(|&(_, id)| id)
     }
 }

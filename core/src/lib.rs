@@ -18,6 +18,7 @@ pub mod error;
 pub mod event;
 pub mod heap;
 pub mod intern;
+pub mod item_bytes;
 pub mod limits;
 pub mod parse;
 pub mod space_saving;

@@ -143,14 +143,19 @@ impl ErrorProfiles {
         }
     }
 
-    /// Group `group`'s columns all expired: every profile loses its error there.
-    pub fn expire(&mut self, group: i64) {
+    /// Group `group`'s columns all expired: every profile loses its error there. Returns
+    /// true if a profile in use was left with no error at all.
+    pub fn expire(&mut self, group: i64) -> bool {
         let cell = self.cell(group);
+        let mut emptied = false;
         for profile in &mut self.profiles {
             if let Some(error) = profile.errors.get_mut(cell) {
+                let had = profile.sum;
                 profile.sum = profile.sum.saturating_sub(std::mem::take(error));
+                emptied |= had > 0 && profile.sum == 0 && profile.refs > 0;
             }
         }
+        emptied
     }
 
     /// Drops every profile.
@@ -206,7 +211,7 @@ mod tests {
         profiles.forget_current();
         let second = profiles.acquire_current(&[12, 4], 7);
         assert_ne!(second, first);
-        profiles.expire(7);
+        assert!(!profiles.expire(7), "both keep an error in group 8");
         assert_eq!((profiles.sum(first), profiles.sum(second)), (4, 4));
         profiles.release(first);
         profiles.release(first);
@@ -216,5 +221,10 @@ mod tests {
             "reused"
         );
         assert_eq!(profiles.error(first, 7), 0, "expired cells start empty");
+        assert!(
+            profiles.expire(8),
+            "every error of the profile in use is gone"
+        );
+        assert_eq!(profiles.sum(second), 0);
     }
 }

@@ -248,13 +248,15 @@ impl ApproxTable {
                 }
                 self.column_totals.pop_front();
             }
-            let errors_expire = self.group(first) > self.group(self.first);
+            // Items left with nothing are the shrunk ones, and, when a profile's errors all
+            // expired, possibly any item with that profile.
+            let mut errors_emptied = false;
             for group in self.group(self.first)..self.group(first) {
                 self.unlisted.remove(0);
-                self.profiles.expire(group);
+                errors_emptied |= self.profiles.expire(group);
             }
             self.first = first;
-            if errors_expire {
+            if errors_emptied {
                 for slot in 0..self.slots.len() as u32 {
                     self.free_if_empty(slot, interner);
                 }
