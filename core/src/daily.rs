@@ -136,10 +136,17 @@ impl DailyRollup {
             finalized.reverse();
             self.final_through = Some(newest_final);
         }
-        let kept = self.days.split_off(&oldest);
-        let dropped = std::mem::replace(&mut self.days, kept);
-        for counts in dropped.into_values() {
-            counts.release_all(interner);
+        // Runs on every event that moves the clock: most find no day to drop.
+        if self
+            .days
+            .first_key_value()
+            .is_some_and(|(&day, _)| day < oldest)
+        {
+            let kept = self.days.split_off(&oldest);
+            let dropped = std::mem::replace(&mut self.days, kept);
+            for counts in dropped.into_values() {
+                counts.release_all(interner);
+            }
         }
         finalized
     }

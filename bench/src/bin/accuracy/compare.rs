@@ -88,8 +88,9 @@ pub fn run(
         .collect();
     for part in 0..CHECKPOINTS {
         let part_events = events * part / CHECKPOINTS..events * (part + 1) / CHECKPOINTS;
-        let exact_part = ingest(con, EXACT_KEY, part_events.clone(), events, item);
-        let approx_part = ingest(con, APPROX_KEY, part_events.clone(), events, item);
+        let stream = (events, SPAN_MS);
+        let exact_part = ingest(con, EXACT_KEY, part_events.clone(), stream, item);
+        let approx_part = ingest(con, APPROX_KEY, part_events.clone(), stream, item);
         truth.add(&ranks[part_events]);
         let at = format!(
             "{}h",

@@ -1,7 +1,7 @@
 //! Streaming events into one tracker the way a producer would: in time order, `BATCH`
 //! events per `TOPK.INGEST` (count 1, no id), `DEPTH` commands per round trip. Event `i` of
-//! a stream of `n` lies at `START_MS + i * SPAN_MS / n`, so every stream covers the same 24
-//! hours. Each round trip is encoded before its clock starts: the figure is the time spent
+//! a stream of `n` over `span` ms lies at `START_MS + i * span / n`, so every stream of a
+//! span covers the same time (24 hours, `SPAN_MS`, unless said). Each round trip is encoded before its clock starts: the figure is the time spent
 //! in round trips only, so it measures the server, not the client's formatting.
 
 use std::borrow::Cow;
@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use redis::Connection;
 use wtopk_bench::client::{array, encode, int, pipeline};
 
-use crate::config::{BATCH, DEPTH, SPAN_MS, START_MS};
+use crate::config::{BATCH, DEPTH, START_MS};
 
-/// The event time of event `index` of a stream of `events`.
-pub fn timestamp(index: usize, events: usize) -> i64 {
-    START_MS + index as i64 * SPAN_MS / events as i64
+/// The event time of event `index` of a stream of `events` over `span` ms.
+pub fn timestamp(index: usize, events: usize, span: i64) -> i64 {
+    START_MS + (index as i128 * span as i128 / events.max(1) as i128) as i64
 }
 
 /// What the tracker replied to a run of ingests, and the time spent in them.
@@ -43,12 +43,13 @@ impl Ingested {
     }
 }
 
-/// Sends events `range` of a stream of `events` to tracker `key`; `item(i)` names event i.
+/// Sends events `range` of a stream of `events` over `span` ms to tracker `key`; `item(i)`
+/// names event i.
 pub fn ingest<'a, F>(
     con: &mut Connection,
     key: &str,
     range: Range<usize>,
-    events: usize,
+    (events, span): (usize, i64),
     item: F,
 ) -> Ingested
 where
@@ -66,7 +67,7 @@ where
         args.push(Cow::Owned(key.as_bytes().to_vec()));
         for index in next..end {
             args.push(Cow::Owned(
-                timestamp(index, events).to_string().into_bytes(),
+                timestamp(index, events, span).to_string().into_bytes(),
             ));
             args.push(item(index));
             args.push(Cow::Borrowed(b"1"));
@@ -97,14 +98,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::SPAN_MS;
 
     #[test]
     fn timestamps_cover_the_day_in_order() {
         let n = 10_000_000;
-        assert_eq!(timestamp(0, n), START_MS);
-        assert!(timestamp(n - 1, n) < START_MS + SPAN_MS);
+        assert_eq!(timestamp(0, n, SPAN_MS), START_MS);
+        assert!(timestamp(n - 1, n, SPAN_MS) < START_MS + SPAN_MS);
         assert!((1..n)
             .step_by(997)
-            .all(|i| timestamp(i - 1, n) <= timestamp(i, n)));
+            .all(|i| timestamp(i - 1, n, SPAN_MS) <= timestamp(i, n, SPAN_MS)));
     }
 }

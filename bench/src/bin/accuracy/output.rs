@@ -150,9 +150,11 @@ pub fn growth(g: &Growth) -> String {
     let rows = g
         .points
         .iter()
+        .chain(&g.week)
         .map(|p| {
             vec![
                 count(p.distinct),
+                format!("{}h", 24 * p.days),
                 bytes(p.memory),
                 p.held.map_or("?".into(), |n| n.to_string()),
                 rate(p.ingested.rate()),
@@ -161,12 +163,13 @@ pub fn growth(g: &Growth) -> String {
         })
         .collect();
     let title = format!(
-        "APPROX memory vs distinct items: {} events over 24h each, items cycling; growth {}",
+        "APPROX memory vs distinct items: {} events each, items cycling; growth over 24h {}",
         count(g.events),
         g.percent().map_or("-".into(), |x| format!("{x:+.1}%"))
     );
     let header = [
         "distinct",
+        "over",
         "MEMORY USAGE",
         "items held",
         "ingest",

@@ -139,6 +139,22 @@ pub fn judge(comparisons: &[Comparison], growth: &Growth) -> Vec<Target> {
         met: growth.max_memory() <= MEMORY_LIMIT,
         correctness: false,
     });
+    if let Some(week) = &growth.week {
+        targets.push(Target {
+            what: format!(
+                "{} days kept (+ today): APPROX MEMORY USAGE <= 32 MiB",
+                week.days - 1
+            ),
+            measured: format!(
+                "{} at {} over {}h",
+                bytes(week.memory),
+                count(week.distinct),
+                24 * week.days
+            ),
+            met: week.memory <= MEMORY_LIMIT,
+            correctness: false,
+        });
+    }
     let distinct: Vec<String> = growth.points.iter().map(|p| count(p.distinct)).collect();
     targets.push(Target {
         what: format!(
@@ -183,7 +199,13 @@ pub fn judge(comparisons: &[Comparison], growth: &Growth) -> Vec<Target> {
     let dropped: u64 = comparisons
         .iter()
         .map(|c| c.exact.dropped + c.approx.dropped)
-        .chain(growth.points.iter().map(|p| p.ingested.dropped))
+        .chain(
+            growth
+                .points
+                .iter()
+                .chain(&growth.week)
+                .map(|p| p.ingested.dropped),
+        )
         .sum();
     targets.push(Target {
         what: "check: no event dropped or duplicate (in-order stream)".into(),
