@@ -80,22 +80,18 @@ impl ErrorProfiles {
     /// `first_group` on, non-increasing), building it unless the last one built still
     /// matches.
     pub fn acquire_current(&mut self, unlisted: &[u64], first_group: i64) -> u32 {
-        let largest = unlisted.first().copied().unwrap_or(0);
-        if largest == 0 {
+        if unlisted.first().copied().unwrap_or(0) == 0 {
             return NO_ERRORS;
         }
         if let Some(id) = self.current {
             self.retain(id);
             return id;
         }
-        let mut errors = [0; MAX_LIVE_GROUPS];
-        for (offset, &bound) in unlisted.iter().enumerate() {
+        let differences = unlisted.iter().enumerate().map(|(offset, &bound)| {
             let next = unlisted.get(offset + 1).copied().unwrap_or(0);
-            if let Some(error) = errors.get_mut(self.cell(first_group + offset as i64)) {
-                *error = bound.saturating_sub(next);
-            }
-        }
-        let id = self.insert(errors, largest);
+            (first_group + offset as i64, bound.saturating_sub(next))
+        });
+        let id = self.insert_groups(differences);
         self.current = Some(id);
         id
     }
@@ -105,8 +101,8 @@ impl ErrorProfiles {
         self.current = None;
     }
 
-    /// A profile with the given errors per live group (for a decoded table); reuse is up
-    /// to the caller.
+    /// A new profile with the given errors per live group, or [`NO_ERRORS`] if they are all
+    /// 0; sharing it is up to the caller.
     pub fn insert_groups(&mut self, groups: impl Iterator<Item = (i64, u64)>) -> u32 {
         let mut errors = [0; MAX_LIVE_GROUPS];
         let mut sum = 0u64;
