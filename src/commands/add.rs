@@ -5,9 +5,8 @@ use wtopk_core::parse::check_item;
 use wtopk_core::Event;
 
 use crate::args::wrong_arity;
-use crate::clock::write_now;
 use crate::commands::command_name;
-use crate::commands::events::write_events;
+use crate::commands::events::{own_string, write_events, ApplyArgs, WriteTime};
 use crate::errors::from_core;
 
 pub fn add(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
@@ -17,18 +16,21 @@ pub fn add(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     if items.is_empty() {
         return Err(wrong_arity(&command_name("ADD")));
     }
-    let now = write_now(ctx);
+    let now = WriteTime::read(ctx);
+    let (one, no_id) = (own_string(b"1"), own_string(b"-"));
+    let mut apply = ApplyArgs::new(key, &now, items.len());
     let events = items
         .iter()
         .map(|item| {
+            apply.push(&now.text, item, &one, &no_id);
             Ok(Event {
-                ts: now,
+                ts: now.ms,
                 item: check_item(item.as_slice()).map_err(from_core)?,
                 count: 1,
                 id: None,
             })
         })
         .collect::<Result<Vec<_>, RedisError>>()?;
-    let outcome = write_events(ctx, key, &events, now)?;
+    let outcome = write_events(ctx, key, &events, now.ms, &apply)?;
     Ok(RedisValue::Integer(outcome.accepted as i64))
 }

@@ -6,7 +6,7 @@ use redis_module::{Context, RedisResult, RedisString};
 
 use crate::args::wrong_arity;
 use crate::commands::command_name;
-use crate::commands::events::{outcome_reply, parse_tuples, write_events};
+use crate::commands::events::{outcome_reply, parse_tuples, write_events, ApplyArgs, WriteTime};
 use crate::errors::from_core;
 
 pub fn apply(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
@@ -16,7 +16,11 @@ pub fn apply(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     if tuples.len() % 4 != 0 {
         return Err(wrong_arity(&command_name("APPLY")));
     }
-    let now = wtopk_core::parse::parse_timestamp(now.as_slice(), 0).map_err(from_core)?;
-    let events = parse_tuples(tuples, now)?;
-    write_events(ctx, key, &events, now).map(|outcome| outcome_reply(&outcome))
+    let now = WriteTime {
+        ms: wtopk_core::parse::parse_timestamp(now.as_slice(), 0).map_err(from_core)?,
+        text: now.safe_clone(ctx),
+    };
+    let mut apply = ApplyArgs::new(key, &now, tuples.len() / 4);
+    let events = parse_tuples(tuples, &now, &mut apply)?;
+    write_events(ctx, key, &events, now.ms, &apply).map(|outcome| outcome_reply(&outcome))
 }

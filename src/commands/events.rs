@@ -5,25 +5,74 @@
 use std::sync::OnceLock;
 
 use redis_module::{Context, RedisError, RedisString};
+use wtopk_core::parse::{check_item, parse_increment, parse_timestamp};
 use wtopk_core::{Event, IngestOutcome};
 
+use crate::clock::write_now;
 use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::{with_tracker_mut, IfMissing};
 use crate::notify::{notify, notify_finalized};
 
+/// The server time of one write, and its decimal text for `APPLY`.
+pub struct WriteTime {
+    pub ms: i64,
+    pub text: RedisString,
+}
+
+impl WriteTime {
+    /// Reads the server time a write uses (see [`write_now`]).
+    pub fn read(ctx: &Context) -> Self {
+        let ms = write_now(ctx);
+        WriteTime {
+            ms,
+            text: own_string(ms.to_string().as_bytes()),
+        }
+    }
+}
+
+/// A string of our own for `APPLY`'s arguments, outside the command's auto memory (no
+/// C string copy, freed when dropped).
+pub fn own_string(bytes: &[u8]) -> RedisString {
+    RedisString::create_from_slice(std::ptr::null_mut(), bytes)
+}
+
+/// The arguments of the `APPLY` a write is replicated as: the key, the server time, then one
+/// `ts item count id` tuple per event. They are the client's own strings wherever a replica
+/// reads them the same way, so replicating allocates nothing per event.
+pub struct ApplyArgs<'a>(Vec<&'a RedisString>);
+
+impl<'a> ApplyArgs<'a> {
+    pub fn new(key: &'a RedisString, now: &'a WriteTime, events: usize) -> Self {
+        let mut args = Vec::with_capacity(2 + 4 * events);
+        args.extend([key, &now.text]);
+        ApplyArgs(args)
+    }
+
+    pub fn push(
+        &mut self,
+        ts: &'a RedisString,
+        item: &'a RedisString,
+        count: &'a RedisString,
+        id: &'a RedisString,
+    ) {
+        self.0.extend([ts, item, count, id]);
+    }
+}
+
 /// Applies `events` to the tracker at `key` (created with defaults if missing) at server
-/// time `now`. Nothing is applied if the core refuses the batch.
+/// time `now`, then replicates `apply`. Nothing is applied if the core refuses the batch.
 pub fn write_events(
     ctx: &Context,
     key: &RedisString,
     events: &[Event<'_>],
     now: i64,
+    apply: &ApplyArgs<'_>,
 ) -> Result<IngestOutcome, RedisError> {
     let outcome = with_tracker_mut(ctx, key, IfMissing::CreateDefault, |tracker| {
         tracker.ingest(events, now).map_err(from_core)
     })?;
-    replicate_apply(ctx, key, events, now);
+    ctx.replicate(apply_command(), apply.0.as_slice());
     if outcome.accepted > 0 {
         notify(ctx, "add", key);
     }
@@ -37,26 +86,6 @@ fn apply_command() -> &'static str {
     NAME.get_or_init(|| command_name("APPLY"))
 }
 
-fn replicate_apply(ctx: &Context, key: &RedisString, events: &[Event<'_>], now: i64) {
-    let numbers: Vec<(String, String)> = events
-        .iter()
-        .map(|e| (e.ts.to_string(), e.count.to_string()))
-        .collect();
-    let now = now.to_string();
-    let mut args: Vec<&[u8]> = Vec::with_capacity(2 + 4 * events.len());
-    args.push(key.as_slice());
-    args.push(now.as_bytes());
-    for (event, (ts, count)) in events.iter().zip(&numbers) {
-        args.extend([
-            ts.as_bytes(),
-            event.item,
-            count.as_bytes(),
-            event.id.unwrap_or(b"-"),
-        ]);
-    }
-    ctx.replicate(apply_command(), args.as_slice());
-}
-
 /// The `[accepted, duplicates, dropped]` reply of INGEST and APPLY.
 pub fn outcome_reply(outcome: &IngestOutcome) -> redis_module::RedisValue {
     let as_int = |n: u64| redis_module::RedisValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
@@ -67,9 +96,14 @@ pub fn outcome_reply(outcome: &IngestOutcome) -> redis_module::RedisValue {
     ])
 }
 
-/// Parses `ts item count id` tuples (for INGEST and APPLY). A bad tuple rejects the whole
-/// batch with an error that names it.
-pub fn parse_tuples<'a>(tuples: &'a [RedisString], now: i64) -> Result<Vec<Event<'a>>, RedisError> {
+/// Parses `ts item count id` tuples (for INGEST and APPLY) at server time `now`, adding each
+/// to `apply` (a `*` timestamp as `now`'s text). A bad tuple rejects the whole batch with an
+/// error that names it.
+pub fn parse_tuples<'a>(
+    tuples: &'a [RedisString],
+    now: &'a WriteTime,
+    apply: &mut ApplyArgs<'a>,
+) -> Result<Vec<Event<'a>>, RedisError> {
     tuples
         .chunks(4)
         .enumerate()
@@ -79,13 +113,15 @@ pub fn parse_tuples<'a>(tuples: &'a [RedisString], now: i64) -> Result<Vec<Event
             };
             let in_tuple =
                 |e: wtopk_core::CoreError| crate::errors::err(format!("event {}: {e}", i + 1));
-            let id = id.as_slice();
-            Ok(Event {
-                ts: wtopk_core::parse::parse_timestamp(ts.as_slice(), now).map_err(in_tuple)?,
-                item: wtopk_core::parse::check_item(item.as_slice()).map_err(in_tuple)?,
-                count: wtopk_core::parse::parse_increment(count.as_slice()).map_err(in_tuple)?,
-                id: (id != b"-").then_some(id),
-            })
+            let event = Event {
+                ts: parse_timestamp(ts.as_slice(), now.ms).map_err(in_tuple)?,
+                item: check_item(item.as_slice()).map_err(in_tuple)?,
+                count: parse_increment(count.as_slice()).map_err(in_tuple)?,
+                id: (id.as_slice() != b"-").then_some(id.as_slice()),
+            };
+            let ts = if ts.as_slice() == b"*" { &now.text } else { ts };
+            apply.push(ts, item, count, id);
+            Ok(event)
         })
         .collect()
 }

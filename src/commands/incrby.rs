@@ -5,9 +5,8 @@ use wtopk_core::parse::{check_item, parse_increment};
 use wtopk_core::Event;
 
 use crate::args::wrong_arity;
-use crate::clock::write_now;
 use crate::commands::command_name;
-use crate::commands::events::write_events;
+use crate::commands::events::{own_string, write_events, ApplyArgs, WriteTime};
 use crate::errors::from_core;
 
 pub fn incrby(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
@@ -17,18 +16,24 @@ pub fn incrby(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     if pairs.is_empty() || pairs.len() % 2 != 0 {
         return Err(wrong_arity(&command_name("INCRBY")));
     }
-    let now = write_now(ctx);
+    let now = WriteTime::read(ctx);
+    let no_id = own_string(b"-");
+    let mut apply = ApplyArgs::new(key, &now, pairs.len() / 2);
     let events = pairs
         .chunks_exact(2)
         .map(|pair| {
+            let [item, count] = pair else {
+                return Err(wrong_arity(&command_name("INCRBY")));
+            };
+            apply.push(&now.text, item, count, &no_id);
             Ok(Event {
-                ts: now,
-                item: check_item(pair[0].as_slice()).map_err(from_core)?,
-                count: parse_increment(pair[1].as_slice()).map_err(from_core)?,
+                ts: now.ms,
+                item: check_item(item.as_slice()).map_err(from_core)?,
+                count: parse_increment(count.as_slice()).map_err(from_core)?,
                 id: None,
             })
         })
         .collect::<Result<Vec<_>, RedisError>>()?;
-    let outcome = write_events(ctx, key, &events, now)?;
+    let outcome = write_events(ctx, key, &events, now.ms, &apply)?;
     Ok(RedisValue::Integer(outcome.accepted as i64))
 }

@@ -4,9 +4,8 @@
 use redis_module::{Context, RedisResult, RedisString};
 
 use crate::args::wrong_arity;
-use crate::clock::write_now;
 use crate::commands::command_name;
-use crate::commands::events::{outcome_reply, parse_tuples, write_events};
+use crate::commands::events::{outcome_reply, parse_tuples, write_events, ApplyArgs, WriteTime};
 
 pub fn ingest(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     let [_, key, tuples @ ..] = args.as_slice() else {
@@ -15,7 +14,8 @@ pub fn ingest(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     if tuples.is_empty() || tuples.len() % 4 != 0 {
         return Err(wrong_arity(&command_name("INGEST")));
     }
-    let now = write_now(ctx);
-    let events = parse_tuples(tuples, now)?;
-    write_events(ctx, key, &events, now).map(|outcome| outcome_reply(&outcome))
+    let now = WriteTime::read(ctx);
+    let mut apply = ApplyArgs::new(key, &now, tuples.len() / 4);
+    let events = parse_tuples(tuples, &now, &mut apply)?;
+    write_events(ctx, key, &events, now.ms, &apply).map(|outcome| outcome_reply(&outcome))
 }
