@@ -16,10 +16,10 @@ pub enum Counts {
 }
 
 impl Counts {
-    /// Empty counts for `mode`; `top_capacity` sizes the exact top-K cache.
-    pub fn new(mode: Mode, top_capacity: usize) -> Self {
+    /// Empty counts for `mode`.
+    pub fn new(mode: Mode) -> Self {
         match mode {
-            Mode::Exact => Counts::Exact(Tally::new(top_capacity)),
+            Mode::Exact => Counts::Exact(Tally::default()),
             Mode::Approx { capacity } => Counts::Approx(Box::new(ApproxTable::new(capacity, 1, 0))),
         }
     }

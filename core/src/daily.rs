@@ -37,7 +37,6 @@ pub struct DailyRollup {
     zone: Zone,
     days_kept: u32,
     lateness: u64,
-    top_capacity: usize,
     mode: Mode,
     days: BTreeMap<Day, Counts>,
     final_through: Option<Day>,
@@ -45,12 +44,11 @@ pub struct DailyRollup {
 }
 
 impl DailyRollup {
-    pub fn new(zone: Zone, days_kept: u32, lateness: u64, top_capacity: usize, mode: Mode) -> Self {
+    pub fn new(zone: Zone, days_kept: u32, lateness: u64, mode: Mode) -> Self {
         DailyRollup {
             zone,
             days_kept,
             lateness,
-            top_capacity,
             mode,
             days: BTreeMap::new(),
             final_through: None,
@@ -113,10 +111,10 @@ impl DailyRollup {
     /// Counts an event judged `Counted`, retaining the ids its day starts to hold.
     pub fn add(&mut self, ts: i64, id: ItemId, amount: u64, interner: &mut Interner) {
         let day = self.day_of(ts);
-        let (mode, capacity) = (self.mode, self.top_capacity);
+        let mode = self.mode;
         self.days
             .entry(day)
-            .or_insert_with(|| Counts::new(mode, capacity))
+            .or_insert_with(|| Counts::new(mode))
             .add(id, amount, interner);
     }
 

@@ -207,7 +207,7 @@ pub fn encode(tracker: &Tracker) -> Vec<u8> {
                 buckets: sliding
                     .ring()
                     .iter()
-                    .map(|(_, bucket)| renumber(&mut bucket.iter().map(|(&id, &c)| (id, c))))
+                    .map(|(_, bucket)| renumber(&mut bucket.merged().into_iter()))
                     .collect(),
             },
             Window::AllTime(tally) => WindowV2::AllTime {
@@ -328,22 +328,18 @@ fn decode_body(v2: TrackerV2) -> CoreResult<Tracker> {
                 }
                 let mut ring = VecDeque::with_capacity(buckets.len());
                 for pairs in buckets {
-                    let mut bucket = Bucket::default();
-                    for pair in pairs {
-                        let (id, count) = check_pair(pair)?;
-                        if bucket.insert(id, count).is_some() {
-                            return Err(corrupt("item stored twice in a bucket"));
-                        }
-                    }
+                    let pairs = pairs.iter().map(check_pair).collect::<CoreResult<_>>()?;
+                    let bucket = Bucket::from_pairs(pairs)
+                        .ok_or_else(|| corrupt("item stored twice in a bucket"))?;
                     ring.push_back(bucket);
                 }
                 let ring = BucketRing::from_parts(*first, ring);
-                let window = SlidingWindow::from_ring(*spec, v2.config.k, ring);
+                let window = SlidingWindow::from_ring(*spec, ring);
                 checks.retain_tally(window.tally(), &mut interner)?;
                 Window::Sliding(window)
             }
             (true, Mode::Exact, WindowV2::AllTime { counts }) => {
-                let tally = decode_tally(counts, v2.config.k, &check_pair)?;
+                let tally = decode_tally(counts, &check_pair)?;
                 checks.retain_tally(&tally, &mut interner)?;
                 Window::AllTime(tally)
             }
@@ -442,12 +438,8 @@ impl Checks<'_> {
     }
 }
 
-fn decode_tally(
-    pairs: &[(ItemId, u64)],
-    top_capacity: usize,
-    check_pair: &PairCheck<'_>,
-) -> CoreResult<Tally> {
-    let mut tally = Tally::new(top_capacity);
+fn decode_tally(pairs: &[(ItemId, u64)], check_pair: &PairCheck<'_>) -> CoreResult<Tally> {
+    let mut tally = Tally::default();
     for pair in pairs {
         let (id, count) = check_pair(pair)?;
         if tally.count(id) > 0 {
@@ -485,7 +477,7 @@ fn decode_daily(
                 }
                 let counts = match (checks.mode, encoded_day) {
                     (Mode::Exact, DayV2::Exact(pairs)) => {
-                        let tally = decode_tally(pairs, v2.config.k, check_pair)?;
+                        let tally = decode_tally(pairs, check_pair)?;
                         checks.retain_tally(&tally, interner)?;
                         Counts::Exact(tally)
                     }
@@ -577,7 +569,7 @@ pub fn digest_bytes(tracker: &Tracker) -> Vec<u8> {
                     .ring()
                     .iter()
                     .filter(|(_, bucket)| !bucket.is_empty())
-                    .map(|(index, b)| (index, named(&mut b.iter().map(|(&id, &c)| (id, c)))))
+                    .map(|(index, b)| (index, named(&mut b.merged().into_iter())))
                     .collect(),
                 None,
             ),

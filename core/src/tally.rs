@@ -1,16 +1,17 @@
 //! Exact counts of items with a top-K that is answered without scanning every item.
 //!
-//! A [`Tally`] keeps each item's count in a hash map and a small candidate set `top` of at
-//! least `capacity` items (when that many exist) with one invariant: every item outside `top`
-//! has a count of at most `outside_bound`. Increments are O(1): an outsider joins `top` when
-//! it passes the bound, and `top` is trimmed back to `capacity` when it doubles. Decrements
-//! (bucket expiry) only lower counts, so the invariant survives them; the answer is certified
-//! when the k-th best candidate is strictly above `outside_bound`, and otherwise computed by a
-//! full scan (and the cache rebuilt at the next write with [`Tally::refresh`]). Queries can
-//! subtract per-item amounts (buckets that expired since the last write, or that lie outside
-//! a shorter query window) without mutating anything.
+//! A [`Tally`] keeps each item's count in a hash map and files every item under its count's
+//! level, the count's bit length: level `i` holds the items whose count lies in
+//! `[2^i, 2^(i+1))`. An item changes level only when its count crosses a power of two, so
+//! increments and decrements (bucket expiry) stay O(1), and nothing is ever rebuilt. A top-K
+//! walks the levels from the highest down and stops as soon as k items are at or above the
+//! floor of the last level read, since every item below it counts less; with skewed counts
+//! that reads a few levels of a few items. Queries can subtract per-item amounts (buckets
+//! that expired since the last write, or that lie outside a shorter query window) without
+//! mutating anything: a subtraction only lowers counts, so the stopping rule still holds.
 
 use std::cmp::Ordering;
+use std::collections::hash_map::Entry as MapEntry;
 use std::collections::HashMap;
 
 use ahash::RandomState;
@@ -18,22 +19,31 @@ use ahash::RandomState;
 use crate::heap;
 use crate::intern::{Interner, ItemId};
 
-const NOT_IN_TOP: u32 = u32::MAX;
+/// The hint of an item no sliding window has placed yet.
+pub const NO_HINT: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     count: u64,
-    top_slot: u32,
+    /// Position of the item in its level's list.
+    slot: u32,
+    /// Where the owner last stored the item (a sliding window: its position in the newest
+    /// bucket); owners other than sliding windows leave it alone.
+    hint: u32,
 }
 
-/// Exact item counts with a certified top-K cache.
-#[derive(Debug, Clone)]
+/// Exact item counts, filed by level for top-K.
+#[derive(Debug, Clone, Default)]
 pub struct Tally {
     entries: HashMap<ItemId, Entry, RandomState>,
-    top: Vec<ItemId>,
-    capacity: usize,
-    outside_bound: u64,
+    /// `levels[i]`: the items whose count has bit length `i + 1`, in no particular order.
+    levels: Vec<Vec<ItemId>>,
     total: u64,
+}
+
+/// The level of a nonzero count: the index of its highest set bit.
+fn level_of(count: u64) -> usize {
+    count.max(1).ilog2() as usize
 }
 
 /// Orders `(item, count)` pairs as answers are ranked: count descending, bytes ascending.
@@ -62,17 +72,6 @@ pub fn select_top(
 }
 
 impl Tally {
-    /// An empty tally whose cache serves queries for up to `capacity` items.
-    pub fn new(capacity: usize) -> Self {
-        Tally {
-            entries: HashMap::default(),
-            top: Vec::new(),
-            capacity: capacity.max(1),
-            outside_bound: 0,
-            total: 0,
-        }
-    }
-
     /// Sum of all counts.
     pub fn total(&self) -> u64 {
         self.total
@@ -100,26 +99,39 @@ impl Tally {
     /// Adds `amount` to `id`. Returns true if the item was absent (the caller retains it).
     /// Callers guarantee that no count passes 2^63 - 1; the sum saturates regardless.
     pub fn add(&mut self, id: ItemId, amount: u64) -> bool {
+        self.add_with_hint(id, amount, |_| {})
+    }
+
+    /// [`Tally::add`], handing the item's hint (`NO_HINT` for a new item) to `place`, which
+    /// may store the item elsewhere and update the hint in the same lookup.
+    pub fn add_with_hint(&mut self, id: ItemId, amount: u64, place: impl FnOnce(&mut u32)) -> bool {
         self.total = self.total.saturating_add(amount);
-        let mut is_new = false;
-        let entry = self.entries.entry(id).or_insert_with(|| {
-            is_new = true;
-            Entry {
-                count: 0,
-                top_slot: NOT_IN_TOP,
+        match self.entries.entry(id) {
+            MapEntry::Occupied(mut occupied) => {
+                let entry = occupied.get_mut();
+                place(&mut entry.hint);
+                let from = level_of(entry.count);
+                entry.count = entry.count.saturating_add(amount);
+                let to = level_of(entry.count);
+                if from != to {
+                    let slot = entry.slot;
+                    entry.slot = push_to_level(&mut self.levels, to, id);
+                    self.leave_level(from, slot);
+                }
+                false
             }
-        });
-        entry.count = entry.count.saturating_add(amount);
-        if entry.top_slot == NOT_IN_TOP
-            && (self.top.len() < self.capacity || entry.count > self.outside_bound)
-        {
-            entry.top_slot = self.top.len() as u32;
-            self.top.push(id);
-            if self.top.len() >= 2 * self.capacity {
-                self.trim();
+            MapEntry::Vacant(vacant) => {
+                let mut hint = NO_HINT;
+                place(&mut hint);
+                let slot = push_to_level(&mut self.levels, level_of(amount), id);
+                vacant.insert(Entry {
+                    count: amount,
+                    slot,
+                    hint,
+                });
+                true
             }
         }
-        is_new
     }
 
     /// Subtracts `amount` from `id`. Returns true if its count reached 0 and the item was
@@ -129,133 +141,112 @@ impl Tally {
         let Some(entry) = self.entries.get_mut(&id) else {
             return false;
         };
+        let from = level_of(entry.count);
         entry.count = entry.count.saturating_sub(amount);
-        if entry.count > 0 {
-            return false;
+        let slot = entry.slot;
+        if entry.count == 0 {
+            self.entries.remove(&id);
+            self.leave_level(from, slot);
+            return true;
         }
-        let slot = entry.top_slot;
-        self.entries.remove(&id);
-        if slot != NOT_IN_TOP {
-            self.remove_from_top(slot as usize);
+        let to = level_of(entry.count);
+        if from != to {
+            entry.slot = push_to_level(&mut self.levels, to, id);
+            self.leave_level(from, slot);
         }
-        true
+        false
     }
 
-    /// Rebuilds the cache when decrements have left too few candidates above the bound, so
-    /// queries stay certified. Called after expiry; O(items) only when a rebuild is due.
-    pub fn refresh(&mut self) {
-        let strong = self
-            .top
-            .iter()
-            .filter(|id| self.count(**id) > self.outside_bound)
-            .count();
-        let outsiders = self.entries.len() - self.top.len();
-        if outsiders > 0 && strong < self.capacity {
-            self.rebuild();
-        }
-    }
-
-    /// The best `k` items after subtracting `minus(item)` from each count, in rank order,
-    /// from the candidate cache when its answer is certified (every item outside the cache
-    /// has at most `outside_bound`, and subtracting only lowers counts); `None` otherwise.
-    pub fn cached_top_k(
+    /// The best `k` items after subtracting `minus(item)` from each count, in rank order, if
+    /// the level walk reads at most `budget` items; `None` otherwise.
+    pub fn top_k_within(
         &self,
         interner: &Interner,
         k: usize,
         minus: impl Fn(ItemId) -> u64,
+        budget: usize,
     ) -> Option<Vec<(ItemId, u64)>> {
-        let candidates: Vec<(ItemId, u64)> = self
-            .top
-            .iter()
-            .map(|&id| (id, self.count(id).saturating_sub(minus(id))))
-            .filter(|&(_, count)| count > 0)
-            .collect();
-        let best = select_top(interner, candidates, k);
-        let has_outsiders = self.entries.len() > self.top.len();
-        let certified = match best.get(k.saturating_sub(1)) {
-            Some(&(_, kth)) if best.len() == k => kth > self.outside_bound,
-            _ => !has_outsiders,
-        };
-        certified.then_some(best)
+        let mut candidates: Vec<(ItemId, u64)> = Vec::new();
+        let mut read = 0usize;
+        for (index, level) in self.levels.iter().enumerate().rev() {
+            if k == 0 || (candidates.len() >= k && self.settled(&candidates, k, index)) {
+                break;
+            }
+            read = read.saturating_add(level.len());
+            if read > budget {
+                return None;
+            }
+            candidates.extend(
+                level
+                    .iter()
+                    .map(|&id| (id, self.count(id).saturating_sub(minus(id))))
+                    .filter(|&(_, count)| count > 0),
+            );
+        }
+        Some(select_top(interner, candidates, k))
     }
 
-    /// The best `k` items after subtracting `minus(item)`: from the cache when certified,
-    /// else by a scan of every item.
+    /// The best `k` items after subtracting `minus(item)`, in rank order.
     pub fn top_k(
         &self,
         interner: &Interner,
         k: usize,
         minus: impl Fn(ItemId) -> u64,
     ) -> Vec<(ItemId, u64)> {
-        if let Some(best) = self.cached_top_k(interner, k, &minus) {
-            return best;
-        }
-        let everything = self
-            .entries
-            .iter()
-            .map(|(&id, e)| (id, e.count.saturating_sub(minus(id))))
-            .filter(|&(_, count)| count > 0)
-            .collect();
-        select_top(interner, everything, k)
+        self.top_k_within(interner, k, minus, usize::MAX)
+            .unwrap_or_default()
     }
 
     /// Approximate heap bytes.
     pub fn heap_bytes(&self) -> usize {
         heap::hash_map::<ItemId, Entry>(self.entries.capacity())
-            + heap::buffer::<ItemId>(self.top.capacity())
+            + heap::buffer::<Vec<ItemId>>(self.levels.capacity())
+            + self
+                .levels
+                .iter()
+                .map(|level| heap::buffer::<ItemId>(level.capacity()))
+                .sum::<usize>()
     }
 
-    fn remove_from_top(&mut self, slot: usize) {
-        if slot >= self.top.len() {
+    /// True when `k` of `candidates` (every item of the levels above `below`) count at
+    /// least `2^(below + 1)`: no item of level `below` or lower can then enter the top k.
+    fn settled(&self, candidates: &[(ItemId, u64)], k: usize, below: usize) -> bool {
+        let floor = 1u64 << (below + 1).min(63);
+        candidates
+            .iter()
+            .filter(|&&(_, count)| count >= floor)
+            .count()
+            >= k
+    }
+
+    /// Removes the item at `slot` of level `level`, moving the level's last item there.
+    fn leave_level(&mut self, level: usize, slot: u32) {
+        let Some(items) = self.levels.get_mut(level) else {
+            return;
+        };
+        let slot = slot as usize;
+        if slot >= items.len() {
             return;
         }
-        self.top.swap_remove(slot);
-        if let Some(&moved) = self.top.get(slot) {
+        items.swap_remove(slot);
+        if let Some(&moved) = items.get(slot) {
             if let Some(entry) = self.entries.get_mut(&moved) {
-                entry.top_slot = slot as u32;
+                entry.slot = slot as u32;
             }
         }
     }
+}
 
-    /// Keeps the `capacity` largest candidates; the evicted ones raise the bound.
-    fn trim(&mut self) {
-        let mut ranked: Vec<(u64, ItemId)> =
-            self.top.iter().map(|&id| (self.count(id), id)).collect();
-        self.install_top(&mut ranked);
+/// Appends `id` to `level`, growing the list of levels; returns its slot there.
+fn push_to_level(levels: &mut Vec<Vec<ItemId>>, level: usize, id: ItemId) -> u32 {
+    if levels.len() <= level {
+        levels.resize_with(level + 1, Vec::new);
     }
-
-    /// Recomputes the candidates from every item.
-    fn rebuild(&mut self) {
-        let mut ranked: Vec<(u64, ItemId)> =
-            self.entries.iter().map(|(&id, e)| (e.count, id)).collect();
-        self.outside_bound = 0;
-        self.install_top(&mut ranked);
-    }
-
-    fn install_top(&mut self, ranked: &mut [(u64, ItemId)]) {
-        let keep = self.capacity.min(ranked.len());
-        if keep < ranked.len() {
-            ranked.select_nth_unstable_by(keep, |a, b| b.0.cmp(&a.0));
-            let evicted_max = ranked[keep..]
-                .iter()
-                .map(|&(count, _)| count)
-                .max()
-                .unwrap_or(0);
-            self.outside_bound = self.outside_bound.max(evicted_max);
-            for &(_, id) in &ranked[keep..] {
-                if let Some(entry) = self.entries.get_mut(&id) {
-                    entry.top_slot = NOT_IN_TOP;
-                }
-            }
-        }
-        self.top.clear();
-        for &(_, id) in &ranked[..keep] {
-            if let Some(entry) = self.entries.get_mut(&id) {
-                entry.top_slot = self.top.len() as u32;
-                self.top.push(id);
-            }
-        }
-    }
+    let Some(items) = levels.get_mut(level) else {
+        return 0;
+    };
+    items.push(id);
+    (items.len() - 1) as u32
 }
 
 #[cfg(test)]
@@ -275,16 +266,18 @@ mod tests {
     }
 
     proptest! {
-        /// Random adds and subtracts, with refreshes: every top-k equals the brute force.
+        /// Random adds and subtracts of amounts that cross levels both ways: every top-k
+        /// equals the brute force.
         #[test]
         fn top_k_matches_brute_force(
-            ops in proptest::collection::vec((0u8..40, 1u64..20, any::<bool>(), any::<bool>()), 1..400),
-            capacity in 1usize..8,
+            ops in proptest::collection::vec((0u8..40, 0u32..12, any::<bool>()), 1..400),
+            max_k in 1usize..8,
         ) {
             let mut interner = Interner::default();
-            let mut tally = Tally::new(capacity);
+            let mut tally = Tally::default();
             let mut model: HashMap<Vec<u8>, u64> = HashMap::new();
-            for (item, amount, is_add, refresh) in ops {
+            for (item, shift, is_add) in ops {
+                let amount = (1u64 << shift) + u64::from(item % 3);
                 let bytes = vec![b'a' + item % 26, item];
                 let id = interner.intern(&bytes);
                 let held = model.get(&bytes).copied().unwrap_or(0);
@@ -296,16 +289,35 @@ mod tests {
                     tally.subtract(id, amount);
                     *model.entry(bytes).or_default() -= amount;
                 }
-                if refresh {
-                    tally.refresh();
-                }
-                for k in 1..=capacity {
+                for k in 1..=max_k {
                     let got: Vec<(Vec<u8>, u64)> = tally
                         .top_k(&interner, k, |_| 0)
                         .into_iter()
                         .map(|(id, c)| (interner.bytes(id).to_vec(), c))
                         .collect();
                     prop_assert_eq!(got, brute_top(&model, k));
+                    // Halving the counts of even items, as a query subtracts dropped buckets.
+                    let minus = |id: ItemId| if id % 2 == 0 { tally.count(id) / 2 } else { 0 };
+                    let lowered: HashMap<Vec<u8>, u64> = model
+                        .iter()
+                        .map(|(bytes, &count)| {
+                            let id = interner.find(bytes).unwrap_or(u32::MAX);
+                            (bytes.clone(), count - if id % 2 == 0 { count / 2 } else { 0 })
+                        })
+                        .collect();
+                    let got: Vec<(Vec<u8>, u64)> = tally
+                        .top_k(&interner, k, minus)
+                        .into_iter()
+                        .map(|(id, c)| (interner.bytes(id).to_vec(), c))
+                        .collect();
+                    prop_assert_eq!(got, brute_top(&lowered, k));
+                    if let Some(best) = tally.top_k_within(&interner, k, minus, 3) {
+                        let best: Vec<(Vec<u8>, u64)> = best
+                            .into_iter()
+                            .map(|(id, c)| (interner.bytes(id).to_vec(), c))
+                            .collect();
+                        prop_assert_eq!(best, brute_top(&lowered, k));
+                    }
                 }
             }
             prop_assert_eq!(tally.total(), model.values().sum::<u64>());
@@ -315,7 +327,7 @@ mod tests {
     #[test]
     fn deltas_are_subtracted_without_mutation() {
         let mut interner = Interner::default();
-        let mut tally = Tally::new(2);
+        let mut tally = Tally::default();
         for (item, count) in [(&b"a"[..], 5), (b"b", 4), (b"c", 3), (b"d", 1)] {
             let id = interner.intern(item);
             tally.add(id, count);

@@ -86,7 +86,7 @@ impl Tracker {
         let windows = config
             .windows
             .iter()
-            .map(|&spec| Window::new(spec, config.k, config.mode))
+            .map(|&spec| Window::new(spec, config.mode))
             .collect();
         Ok(Tracker {
             daily: Self::empty_daily(&config)?,
@@ -110,7 +110,6 @@ impl Tracker {
                     zone,
                     daily.days,
                     daily.lateness,
-                    config.k,
                     config.mode,
                 ))
             })

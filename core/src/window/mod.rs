@@ -54,11 +54,11 @@ pub enum Window {
 }
 
 impl Window {
-    pub fn new(spec: WindowSpec, top_capacity: usize, mode: Mode) -> Self {
+    pub fn new(spec: WindowSpec, mode: Mode) -> Self {
         match mode {
             Mode::Approx { capacity } => Window::Approx(ApproxWindow::new(spec, capacity)),
-            Mode::Exact if spec.is_all_time() => Window::AllTime(Tally::new(top_capacity)),
-            Mode::Exact => Window::Sliding(SlidingWindow::new(spec, top_capacity)),
+            Mode::Exact if spec.is_all_time() => Window::AllTime(Tally::default()),
+            Mode::Exact => Window::Sliding(SlidingWindow::new(spec)),
         }
     }
 

@@ -1,16 +1,130 @@
-//! A ring of tumbling buckets: bucket `i` holds the per-item counts of events with
+//! A ring of tumbling buckets: bucket `i` holds the per-item amounts of events with
 //! `i * width <= ts < (i + 1) * width`. Buckets are addressed by their absolute index, are
 //! created as events arrive, and leave from the old end when the window slides.
+//!
+//! A bucket is a flat list of `(item, amount)` entries, 12 bytes each, in arrival order. The
+//! window finds an item's entry through a hint it keeps in its tally (the entry's position
+//! in the newest bucket), so counting needs no lookup of its own. An item may have more than
+//! one entry in a bucket (a late event lands in an older bucket whose entry the hint does not
+//! point at); what counts is the sum, and a bucket that took many late entries merges its
+//! duplicates.
 
-use std::collections::{HashMap, VecDeque};
-
-use ahash::RandomState;
+use std::collections::VecDeque;
 
 use crate::heap;
 use crate::intern::ItemId;
 
-/// Per-item counts of one bucket.
-pub type Bucket = HashMap<ItemId, u64, RandomState>;
+/// One entry: an item and an amount, stored as two 32-bit halves so an entry is 12 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    id: ItemId,
+    amount: [u32; 2],
+}
+
+impl Entry {
+    fn new(id: ItemId, amount: u64) -> Self {
+        Entry {
+            id,
+            amount: [amount as u32, (amount >> 32) as u32],
+        }
+    }
+
+    fn amount(&self) -> u64 {
+        u64::from(self.amount[0]) | (u64::from(self.amount[1]) << 32)
+    }
+}
+
+/// The `(item, amount)` entries of one bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bucket {
+    entries: Vec<Entry>,
+    /// Entries appended while the bucket was not the newest since it was last merged.
+    late: usize,
+}
+
+/// Late entries a bucket takes before it merges duplicates, at least.
+const MIN_LATE_BEFORE_MERGE: usize = 64;
+
+impl Bucket {
+    /// A bucket of distinct items; `None` if an item appears twice.
+    pub fn from_pairs(pairs: Vec<(ItemId, u64)>) -> Option<Self> {
+        let mut entries: Vec<Entry> = pairs
+            .into_iter()
+            .map(|(id, amount)| Entry::new(id, amount))
+            .collect();
+        entries.sort_unstable_by_key(|e| e.id);
+        if entries.windows(2).any(|pair| pair[0].id == pair[1].id) {
+            return None;
+        }
+        Some(Bucket { entries, late: 0 })
+    }
+
+    /// Entries held (an item may have several).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every entry's `(item, amount)`; an item may come more than once.
+    pub fn iter(&self) -> impl Iterator<Item = (ItemId, u64)> + '_ {
+        self.entries.iter().map(|e| (e.id, e.amount()))
+    }
+
+    /// The sum of `id`'s entries (a scan).
+    pub fn amount_of(&self, id: ItemId) -> u64 {
+        self.entries
+            .iter()
+            .filter(|e| e.id == id)
+            .map(Entry::amount)
+            .fold(0, u64::saturating_add)
+    }
+
+    /// One `(item, amount)` per item, sorted by item.
+    pub fn merged(&self) -> Vec<(ItemId, u64)> {
+        let mut pairs: Vec<(ItemId, u64)> = self.iter().collect();
+        pairs.sort_unstable_by_key(|&(id, _)| id);
+        pairs.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 = kept.1.saturating_add(next.1);
+            }
+            same
+        });
+        pairs
+    }
+
+    /// Adds `amount` of `id`: to the entry at `hint` if it is `id`'s, else as a new entry,
+    /// whose position becomes the hint when this is the newest bucket.
+    fn add(&mut self, id: ItemId, amount: u64, hint: &mut u32, is_newest: bool) {
+        if let Some(entry) = self.entries.get_mut(*hint as usize) {
+            if entry.id == id {
+                *entry = Entry::new(id, entry.amount().saturating_add(amount));
+                return;
+            }
+        }
+        self.entries.push(Entry::new(id, amount));
+        if is_newest {
+            *hint = u32::try_from(self.entries.len() - 1).unwrap_or(u32::MAX);
+            return;
+        }
+        self.late += 1;
+        if self.late >= MIN_LATE_BEFORE_MERGE.max(self.entries.len() / 2) {
+            self.entries = self
+                .merged()
+                .into_iter()
+                .map(|(id, amount)| Entry::new(id, amount))
+                .collect();
+            self.late = 0;
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        heap::buffer::<Entry>(self.entries.capacity())
+    }
+}
 
 /// Consecutive buckets from absolute index `first`.
 #[derive(Debug, Clone, Default)]
@@ -33,9 +147,10 @@ impl BucketRing {
             .map(move |(offset, bucket)| (self.first + offset as i64, bucket))
     }
 
-    /// Adds `amount` of `id` to bucket `index`, growing the ring at either end. The window
-    /// only inserts into buckets within its span, so the ring stays about W/g long.
-    pub fn add(&mut self, index: i64, id: ItemId, amount: u64) {
+    /// Adds `amount` of `id` to bucket `index`, growing the ring at either end, with the
+    /// item's `hint` (see [`Bucket`]). The window only inserts into buckets within its span,
+    /// so the ring stays about W/g long.
+    pub fn add(&mut self, index: i64, id: ItemId, amount: u64, hint: &mut u32) {
         if self.buckets.is_empty() {
             self.first = index;
         }
@@ -47,11 +162,14 @@ impl BucketRing {
             return;
         };
         while self.buckets.len() <= offset {
+            if let Some(newest) = self.buckets.back_mut() {
+                newest.entries.shrink_to_fit();
+            }
             self.buckets.push_back(Bucket::default());
         }
+        let is_newest = offset + 1 == self.buckets.len();
         if let Some(bucket) = self.buckets.get_mut(offset) {
-            let count = bucket.entry(id).or_insert(0);
-            *count = count.saturating_add(amount);
+            bucket.add(id, amount, hint, is_newest);
         }
     }
 
@@ -77,10 +195,60 @@ impl BucketRing {
 
     pub fn heap_bytes(&self) -> usize {
         heap::buffer::<Bucket>(self.buckets.capacity())
-            + self
-                .buckets
-                .iter()
-                .map(|b| heap::hash_map::<ItemId, u64>(b.capacity()))
-                .sum::<usize>()
+            + self.buckets.iter().map(Bucket::heap_bytes).sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    proptest! {
+        /// Adds to random buckets with hints kept as a window keeps them: every bucket's
+        /// merged amounts equal the brute force, and late entries stay bounded.
+        #[test]
+        fn merged_amounts_match_brute_force(
+            adds in proptest::collection::vec((0i64..6, 0u32..30, 1u64..1000), 1..600),
+        ) {
+            let mut ring = BucketRing::default();
+            let mut hints: HashMap<ItemId, u32> = HashMap::new();
+            let mut model: HashMap<(i64, ItemId), u64> = HashMap::new();
+            for (index, id, amount) in adds {
+                let hint = hints.entry(id).or_insert(u32::MAX);
+                ring.add(index, id, amount, hint);
+                *model.entry((index, id)).or_default() += amount;
+            }
+            for (index, bucket) in ring.iter() {
+                let mut expected: Vec<(ItemId, u64)> = model
+                    .iter()
+                    .filter(|((i, _), _)| *i == index)
+                    .map(|(&(_, id), &amount)| (id, amount))
+                    .collect();
+                expected.sort_unstable();
+                prop_assert_eq!(bucket.merged(), expected.clone());
+                for &(id, amount) in &expected {
+                    prop_assert_eq!(bucket.amount_of(id), amount);
+                }
+                prop_assert!(bucket.len() <= 2 * expected.len() + MIN_LATE_BEFORE_MERGE);
+            }
+        }
+    }
+
+    #[test]
+    fn amounts_past_u32_are_kept_whole() {
+        let mut bucket = Bucket::default();
+        let mut hint = u32::MAX;
+        bucket.add(7, u64::from(u32::MAX), &mut hint, true);
+        bucket.add(7, 5, &mut hint, true);
+        assert_eq!(bucket.len(), 1);
+        assert_eq!(bucket.amount_of(7), u64::from(u32::MAX) + 5);
+    }
+
+    #[test]
+    fn a_repeated_item_is_refused() {
+        assert!(Bucket::from_pairs(vec![(1, 2), (3, 4), (1, 5)]).is_none());
+        assert!(Bucket::from_pairs(vec![(1, 2), (3, 4)]).is_some());
     }
 }

@@ -12,7 +12,7 @@ use std::ops::RangeInclusive;
 use ahash::RandomState;
 
 use crate::tally::{select_top, Tally};
-use crate::window::ring::{Bucket, BucketRing};
+use crate::window::ring::BucketRing;
 use crate::window::{first_covered, judge_sliding, Verdict};
 
 /// One sliding window's state.
@@ -25,12 +25,12 @@ pub struct SlidingWindow {
 }
 
 impl SlidingWindow {
-    pub fn new(spec: WindowSpec, top_capacity: usize) -> Self {
+    pub fn new(spec: WindowSpec) -> Self {
         SlidingWindow {
             spec,
             width: spec.bucket_width().max(1) as i64,
             ring: BucketRing::default(),
-            tally: Tally::new(top_capacity),
+            tally: Tally::default(),
         }
     }
 
@@ -76,53 +76,51 @@ impl SlidingWindow {
         }
         let tally = &mut self.tally;
         self.ring.expire_before(cut, |bucket| {
-            for (id, amount) in bucket {
+            for (id, amount) in bucket.iter() {
                 if tally.subtract(id, amount) {
                     interner.release(id);
                 }
             }
         });
-        tally.refresh();
     }
 
     /// Counts an event judged `Counted`. Returns true if the item is new to the window.
     pub fn add(&mut self, ts: i64, id: ItemId, amount: u64) -> bool {
-        self.ring.add(self.bucket_of(ts), id, amount);
-        self.tally.add(id, amount)
+        let index = self.bucket_of(ts);
+        let ring = &mut self.ring;
+        self.tally
+            .add_with_hint(id, amount, |hint| ring.add(index, id, amount, hint))
     }
 
     /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`. Buckets
-    /// older than the span are subtracted per candidate; when the cache cannot certify the
-    /// answer, the cheaper of merging the covered buckets or scanning every item decides.
+    /// older than the span are subtracted per item; when the level walk would read more items
+    /// than the covered buckets hold, merging those buckets answers instead.
     pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
         let cut = self.first_covered(span, t);
-        let dropped: Vec<&Bucket> = self
-            .ring
-            .iter()
-            .take_while(|(i, _)| *i < cut)
-            .map(|(_, bucket)| bucket)
-            .filter(|bucket| !bucket.is_empty())
-            .collect();
-        let minus = |id: ItemId| -> u64 { dropped.iter().filter_map(|b| b.get(&id)).sum() };
-        if let Some(best) = self.tally.cached_top_k(interner, k, minus) {
+        let mut dropped: HashMap<ItemId, u64, RandomState> = HashMap::default();
+        for (_, bucket) in self.ring.iter().take_while(|(i, _)| *i < cut) {
+            for (id, amount) in bucket.iter() {
+                let sum = dropped.entry(id).or_insert(0);
+                *sum = sum.saturating_add(amount);
+            }
+        }
+        if dropped.is_empty() {
+            return self.tally.top_k(interner, k, |_| 0);
+        }
+        let minus = |id: ItemId| dropped.get(&id).copied().unwrap_or(0);
+        let covered = || self.ring.iter().filter(|(i, _)| *i >= cut);
+        let covered_entries: usize = covered().map(|(_, b)| b.len()).sum();
+        if let Some(best) = self.tally.top_k_within(interner, k, minus, covered_entries) {
             return best;
         }
-        let covered_entries: usize = self
-            .ring
-            .iter()
-            .filter(|(i, _)| *i >= cut)
-            .map(|(_, b)| b.len())
-            .sum();
-        if covered_entries < self.tally.len().saturating_mul(dropped.len().max(1)) {
-            let mut sums: HashMap<ItemId, u64, RandomState> = HashMap::default();
-            for (_, bucket) in self.ring.iter().filter(|(i, _)| *i >= cut) {
-                for (&id, &amount) in bucket {
-                    *sums.entry(id).or_insert(0) += amount;
-                }
+        let mut sums: HashMap<ItemId, u64, RandomState> = HashMap::default();
+        for (_, bucket) in covered() {
+            for (id, amount) in bucket.iter() {
+                let sum = sums.entry(id).or_insert(0);
+                *sum = sum.saturating_add(amount);
             }
-            return select_top(interner, sums.into_iter().collect(), k);
         }
-        self.tally.top_k(interner, k, minus)
+        select_top(interner, sums.into_iter().collect(), k)
     }
 
     /// Count of `id` in the last `span` ms at clock `t`.
@@ -132,7 +130,7 @@ impl SlidingWindow {
             .ring
             .iter()
             .take_while(|(i, _)| *i < cut)
-            .filter_map(|(_, bucket)| bucket.get(&id))
+            .map(|(_, bucket)| bucket.amount_of(id))
             .sum();
         self.tally.count(id).saturating_sub(dropped)
     }
@@ -143,16 +141,16 @@ impl SlidingWindow {
         self.ring
             .iter()
             .filter(|(i, _)| *i >= cut)
-            .flat_map(|(_, bucket)| bucket.values())
+            .flat_map(|(_, bucket)| bucket.iter().map(|(_, amount)| amount))
             .sum()
     }
 
-    /// Restores a window from its encoded ring, rebuilding the tally. Returns the items it
-    /// holds so the caller can retain them.
-    pub fn from_ring(spec: WindowSpec, top_capacity: usize, ring: BucketRing) -> Self {
-        let mut window = SlidingWindow::new(spec, top_capacity);
+    /// Restores a window from its encoded ring, rebuilding the tally (the caller retains the
+    /// items it holds).
+    pub fn from_ring(spec: WindowSpec, ring: BucketRing) -> Self {
+        let mut window = SlidingWindow::new(spec);
         for (_, bucket) in ring.iter() {
-            for (&id, &amount) in bucket {
+            for (id, amount) in bucket.iter() {
                 window.tally.add(id, amount);
             }
         }
