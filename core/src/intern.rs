@@ -55,6 +55,11 @@ impl Interner {
         let id = match self.free.pop() {
             Some(id) => id,
             None => {
+                if self.slots.len() == self.slots.capacity() {
+                    // A quarter more at a time: a doubled vector of slots would leave up to
+                    // half of them unused for good (ids are recycled, so it never shrinks).
+                    self.slots.reserve_exact(self.slots.len() / 4 + 16);
+                }
                 self.slots.push(Slot::default());
                 (self.slots.len() - 1) as ItemId
             }

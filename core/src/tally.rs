@@ -22,14 +22,26 @@ use crate::intern::{Interner, ItemId};
 /// The hint of an item no sliding window has placed yet.
 pub const NO_HINT: u32 = u32::MAX;
 
+/// An item's record: 16 bytes with 4-byte alignment, so a map slot with its id is 20.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    count: u64,
+    /// The count's low and high halves.
+    count: [u32; 2],
     /// Position of the item in its level's list.
     slot: u32,
     /// Where the owner last stored the item (a sliding window: its position in the newest
     /// bucket); owners other than sliding windows leave it alone.
     hint: u32,
+}
+
+impl Entry {
+    fn count(&self) -> u64 {
+        u64::from(self.count[0]) | (u64::from(self.count[1]) << 32)
+    }
+
+    fn set_count(&mut self, count: u64) {
+        self.count = [count as u32, (count >> 32) as u32];
+    }
 }
 
 /// Exact item counts, filed by level for top-K.
@@ -88,12 +100,12 @@ impl Tally {
 
     /// The count of `id` (0 if absent).
     pub fn count(&self, id: ItemId) -> u64 {
-        self.entries.get(&id).map_or(0, |e| e.count)
+        self.entries.get(&id).map_or(0, Entry::count)
     }
 
     /// Every `(item, count)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (ItemId, u64)> + '_ {
-        self.entries.iter().map(|(&id, e)| (id, e.count))
+        self.entries.iter().map(|(&id, e)| (id, e.count()))
     }
 
     /// Adds `amount` to `id`. Returns true if the item was absent (the caller retains it).
@@ -110,9 +122,9 @@ impl Tally {
             MapEntry::Occupied(mut occupied) => {
                 let entry = occupied.get_mut();
                 place(&mut entry.hint);
-                let from = level_of(entry.count);
-                entry.count = entry.count.saturating_add(amount);
-                let to = level_of(entry.count);
+                let from = level_of(entry.count());
+                entry.set_count(entry.count().saturating_add(amount));
+                let to = level_of(entry.count());
                 if from != to {
                     let slot = entry.slot;
                     entry.slot = push_to_level(&mut self.levels, to, id);
@@ -124,11 +136,13 @@ impl Tally {
                 let mut hint = NO_HINT;
                 place(&mut hint);
                 let slot = push_to_level(&mut self.levels, level_of(amount), id);
-                vacant.insert(Entry {
-                    count: amount,
+                let mut entry = Entry {
+                    count: [0; 2],
                     slot,
                     hint,
-                });
+                };
+                entry.set_count(amount);
+                vacant.insert(entry);
                 true
             }
         }
@@ -141,15 +155,15 @@ impl Tally {
         let Some(entry) = self.entries.get_mut(&id) else {
             return false;
         };
-        let from = level_of(entry.count);
-        entry.count = entry.count.saturating_sub(amount);
+        let from = level_of(entry.count());
+        entry.set_count(entry.count().saturating_sub(amount));
         let slot = entry.slot;
-        if entry.count == 0 {
+        if entry.count() == 0 {
             self.entries.remove(&id);
             self.leave_level(from, slot);
             return true;
         }
-        let to = level_of(entry.count);
+        let to = level_of(entry.count());
         if from != to {
             entry.slot = push_to_level(&mut self.levels, to, id);
             self.leave_level(from, slot);
