@@ -177,6 +177,10 @@ impl Tracker {
             ..IngestOutcome::default()
         };
         let mut verdicts = Vec::with_capacity(self.windows.len() + 1);
+        // Verdicts depend on the event's time and the clock only: consecutive events at the
+        // same time (every event of an ADD) are judged once.
+        let mut judged_at = None;
+        let (mut is_late, mut is_counted) = (false, false);
         for event in events {
             if self.config.clock == ClockMode::Server
                 && event.ts > now.saturating_add(self.config.future as i64)
@@ -191,15 +195,20 @@ impl Tracker {
                     continue;
                 }
             }
-            verdicts.clear();
-            verdicts.extend(self.windows.iter().map(|w| w.judge(event.ts, self.clock)));
-            if let Some(daily) = &self.daily {
-                verdicts.push(daily.judge(event.ts, self.clock));
+            if judged_at != Some((event.ts, self.clock)) {
+                verdicts.clear();
+                verdicts.extend(self.windows.iter().map(|w| w.judge(event.ts, self.clock)));
+                if let Some(daily) = &self.daily {
+                    verdicts.push(daily.judge(event.ts, self.clock));
+                }
+                is_late = verdicts.contains(&Verdict::Late);
+                is_counted = verdicts.contains(&Verdict::Counted);
+                judged_at = Some((event.ts, self.clock));
             }
-            if verdicts.contains(&Verdict::Late) {
+            if is_late {
                 outcome.late += 1;
             }
-            if !verdicts.contains(&Verdict::Counted) {
+            if !is_counted {
                 outcome.dropped += 1;
                 continue;
             }
