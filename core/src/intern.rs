@@ -26,14 +26,33 @@ fn spread(folded: u32) -> u64 {
     u64::from(folded).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// One held item in the table: its bytes (a copy inline, or a share of the slot's
+/// allocation, so a lookup compares bytes without going through the slot), its id and its
+/// folded hash (in what would be padding), so growing the table reads nothing else.
+#[derive(Debug, Clone)]
+struct Held {
+    bytes: ItemBytes,
+    id: ItemId,
+    hash: u32,
+}
+
+/// Shards of the table, picked by the top bits of the folded hash. Growing a table rehashes
+/// all of it at once; a shard holds a sixteenth of the items, so growing one holds the
+/// server a sixteenth as long.
+const SHARD_BITS: u32 = 4;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+fn shard_of(hash: u32) -> usize {
+    (hash >> (32 - SHARD_BITS)) as usize % SHARDS
+}
+
 /// Bytes <-> id, with reference counts. Each item's bytes are hashed once, when it is
 /// interned: its slot keeps the hash, so growing the table and forgetting the item find it
 /// by hash and id without hashing or comparing bytes again.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    /// Held items; each entry has its item's bytes too (a copy inline, or a share of the
-    /// slot's allocation), so a lookup compares bytes without going through the slot.
-    ids: HashTable<(ItemBytes, ItemId)>,
+    /// Held items, in shards.
+    ids: [HashTable<Held>; SHARDS],
     hasher: RandomState,
     slots: Vec<Slot>,
     free: Vec<ItemId>,
@@ -72,11 +91,12 @@ impl Interner {
                 refs: 0,
             };
         }
-        let slots = &self.slots;
-        let rehash = |(_, id): &(ItemBytes, ItemId)| {
-            spread(slots.get(*id as usize).map_or(0, |slot| slot.hash))
+        let held = Held {
+            bytes: stored,
+            id,
+            hash,
         };
-        self.ids.insert_unique(spread(hash), (stored, id), rehash);
+        self.ids[shard_of(hash)].insert_unique(spread(hash), held, |held| spread(held.hash));
         id
     }
 
@@ -109,9 +129,8 @@ impl Interner {
             return;
         };
         if slot.refs == 0 && slot.bytes.take().is_some() {
-            if let Ok(entry) = self
-                .ids
-                .find_entry(spread(slot.hash), |(_, held)| *held == id)
+            if let Ok(entry) =
+                self.ids[shard_of(slot.hash)].find_entry(spread(slot.hash), |held| held.id == id)
             {
                 entry.remove();
             }
@@ -121,11 +140,11 @@ impl Interner {
 
     /// Number of distinct items held.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.ids.iter().map(HashTable::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.ids.iter().all(HashTable::is_empty)
     }
 
     /// Held items in id order, for encoding.
@@ -138,12 +157,15 @@ impl Interner {
 
     /// Approximate heap bytes: the items, the table and the slots.
     pub fn heap_bytes(&self) -> usize {
-        let items: usize = self.ids.iter().map(|(bytes, _)| bytes.heap_bytes()).sum();
-        items
-            + heap::hash_table(
-                self.ids.capacity(),
-                std::mem::size_of::<(ItemBytes, ItemId)>(),
-            )
+        let tables: usize = self
+            .ids
+            .iter()
+            .map(|table| {
+                let items: usize = table.iter().map(|held| held.bytes.heap_bytes()).sum();
+                items + heap::hash_table(table.capacity(), std::mem::size_of::<Held>())
+            })
+            .sum();
+        tables
             + heap::buffer::<Slot>(self.slots.capacity())
             + heap::buffer::<ItemId>(self.free.capacity())
     }
@@ -155,9 +177,9 @@ impl Interner {
     }
 
     fn find_hashed(&self, bytes: &[u8], hash: u32) -> Option<ItemId> {
-        self.ids
-            .find(spread(hash), |(held, _)| held.as_slice() == bytes)
-            .map(|&(_, id)| id)
+        self.ids[shard_of(hash)]
+            .find(spread(hash), |held| held.bytes.as_slice() == bytes)
+            .map(|held| held.id)
     }
 }
 

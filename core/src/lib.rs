@@ -17,6 +17,7 @@ pub mod encoding;
 pub mod error;
 pub mod event;
 pub mod heap;
+pub mod id_map;
 pub mod intern;
 pub mod item_bytes;
 pub mod limits;

@@ -12,11 +12,9 @@
 
 use std::cmp::Ordering;
 use std::collections::hash_map::Entry as MapEntry;
-use std::collections::HashMap;
-
-use ahash::RandomState;
 
 use crate::heap;
+use crate::id_map::IdMap;
 use crate::intern::{Interner, ItemId};
 
 /// The hint of an item no sliding window has placed yet.
@@ -47,7 +45,7 @@ impl Entry {
 /// Exact item counts, filed by level for top-K.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
-    entries: HashMap<ItemId, Entry, RandomState>,
+    entries: IdMap<Entry>,
     /// `levels[i]`: the items whose count has bit length `i + 1`, in no particular order.
     levels: Vec<Vec<ItemId>>,
     total: u64,
@@ -100,12 +98,12 @@ impl Tally {
 
     /// The count of `id` (0 if absent).
     pub fn count(&self, id: ItemId) -> u64 {
-        self.entries.get(&id).map_or(0, Entry::count)
+        self.entries.get(id).map_or(0, Entry::count)
     }
 
     /// Every `(item, count)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (ItemId, u64)> + '_ {
-        self.entries.iter().map(|(&id, e)| (id, e.count()))
+        self.entries.iter().map(|(id, e)| (id, e.count()))
     }
 
     /// Adds `amount` to `id`. Returns true if the item was absent (the caller retains it).
@@ -152,14 +150,14 @@ impl Tally {
     /// removed (the caller releases it).
     pub fn subtract(&mut self, id: ItemId, amount: u64) -> bool {
         self.total = self.total.saturating_sub(amount);
-        let Some(entry) = self.entries.get_mut(&id) else {
+        let Some(entry) = self.entries.get_mut(id) else {
             return false;
         };
         let from = level_of(entry.count());
         entry.set_count(entry.count().saturating_sub(amount));
         let slot = entry.slot;
         if entry.count() == 0 {
-            self.entries.remove(&id);
+            self.entries.remove(id);
             self.leave_level(from, slot);
             return true;
         }
@@ -213,7 +211,7 @@ impl Tally {
 
     /// Approximate heap bytes.
     pub fn heap_bytes(&self) -> usize {
-        heap::hash_map::<ItemId, Entry>(self.entries.capacity())
+        self.entries.heap_bytes()
             + heap::buffer::<Vec<ItemId>>(self.levels.capacity())
             + self
                 .levels
@@ -244,7 +242,7 @@ impl Tally {
         }
         items.swap_remove(slot);
         if let Some(&moved) = items.get(slot) {
-            if let Some(entry) = self.entries.get_mut(&moved) {
+            if let Some(entry) = self.entries.get_mut(moved) {
                 entry.slot = slot as u32;
             }
         }
@@ -267,6 +265,7 @@ fn push_to_level(levels: &mut Vec<Vec<ItemId>>, level: usize, id: ItemId) -> u32
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::collections::HashMap;
 
     fn brute_top(counts: &HashMap<Vec<u8>, u64>, k: usize) -> Vec<(Vec<u8>, u64)> {
         let mut all: Vec<(Vec<u8>, u64)> = counts
