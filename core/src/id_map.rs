@@ -78,14 +78,6 @@ impl<V> IdMap<V> {
         self.shards.iter().flat_map(|shards| shards.iter())
     }
 
-    pub fn len(&self) -> usize {
-        self.shards().map(HashMap::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.shards().all(HashMap::is_empty)
-    }
-
     pub fn get(&self, id: ItemId) -> Option<&V> {
         self.shard(id)?.get(&id)
     }
@@ -132,7 +124,7 @@ mod tests {
         for id in 0..1000u32 {
             *map.entry(id).or_insert(0) += u64::from(id);
         }
-        assert_eq!(map.len(), 1000);
+        assert_eq!(map.iter().count(), 1000);
         assert_eq!(map.get(999), Some(&999));
         assert_eq!(map.remove(17), Some(17));
         assert_eq!(map.get(17), None);

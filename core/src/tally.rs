@@ -87,15 +87,6 @@ impl Tally {
         self.total
     }
 
-    /// Number of items with a nonzero count.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The count of `id` (0 if absent).
     pub fn count(&self, id: ItemId) -> u64 {
         self.entries.get(id).map_or(0, Entry::count)

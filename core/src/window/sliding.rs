@@ -12,7 +12,7 @@ use std::ops::RangeInclusive;
 use ahash::RandomState;
 
 use crate::tally::{select_top, Tally};
-use crate::window::ring::BucketRing;
+use crate::window::ring::{Bucket, BucketRing};
 use crate::window::{first_covered, judge_sliding, Verdict};
 
 /// One sliding window's state.
@@ -97,13 +97,7 @@ impl SlidingWindow {
     /// than the covered buckets hold, merging those buckets answers instead.
     pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
         let cut = self.first_covered(span, t);
-        let mut dropped: HashMap<ItemId, u64, RandomState> = HashMap::default();
-        for (_, bucket) in self.ring.iter().take_while(|(i, _)| *i < cut) {
-            for (id, amount) in bucket.iter() {
-                let sum = dropped.entry(id).or_insert(0);
-                *sum = sum.saturating_add(amount);
-            }
-        }
+        let dropped = sum_by_item(self.ring.iter().take_while(|(i, _)| *i < cut));
         if dropped.is_empty() {
             return self.tally.top_k(interner, k, |_| 0);
         }
@@ -113,13 +107,7 @@ impl SlidingWindow {
         if let Some(best) = self.tally.top_k_within(interner, k, minus, covered_entries) {
             return best;
         }
-        let mut sums: HashMap<ItemId, u64, RandomState> = HashMap::default();
-        for (_, bucket) in covered() {
-            for (id, amount) in bucket.iter() {
-                let sum = sums.entry(id).or_insert(0);
-                *sum = sum.saturating_add(amount);
-            }
-        }
+        let sums = sum_by_item(covered());
         select_top(interner, sums.into_iter().collect(), k)
     }
 
@@ -161,4 +149,18 @@ impl SlidingWindow {
     pub fn heap_bytes(&self) -> usize {
         self.ring.heap_bytes() + self.tally.heap_bytes()
     }
+}
+
+/// Each item's sum over `buckets`.
+fn sum_by_item<'a>(
+    buckets: impl Iterator<Item = (i64, &'a Bucket)>,
+) -> HashMap<ItemId, u64, RandomState> {
+    let mut sums: HashMap<ItemId, u64, RandomState> = HashMap::default();
+    for (_, bucket) in buckets {
+        for (id, amount) in bucket.iter() {
+            let sum = sums.entry(id).or_insert(0);
+            *sum = sum.saturating_add(amount);
+        }
+    }
+    sums
 }
