@@ -432,7 +432,7 @@ pub fn check_invariants(tracker: &Tracker) {
                 held.extend(sliding.tally().iter().map(|(id, _)| id));
                 let mut sums: BTreeMap<u32, u64> = BTreeMap::new();
                 for (_, bucket) in sliding.ring().iter() {
-                    for (&id, &count) in bucket {
+                    for (id, count) in bucket.iter() {
                         *sums.entry(id).or_default() += count;
                     }
                 }
