@@ -3,8 +3,8 @@
 //! tracker's tallies all grow at the same moment (they see the same new items). Ids are
 //! handed out in sequence, so the shard is picked by a well-mixed hash of the id, not its
 //! low bits: shards then fill unevenly and each grows at its own time, a sixteenth of the
-//! entries at once. Ids are dense integers the tracker assigns, not chosen by clients, so multiplicative
-//! hashes spread them well and cannot be attacked.
+//! entries at once. Ids are dense integers the tracker assigns, not chosen by clients, so
+//! these fixed hashes spread them well and cannot be attacked.
 
 use std::collections::hash_map::{Entry, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -67,6 +67,12 @@ impl<V> IdMap<V> {
         Some(&self.shards.as_ref()?[shard_of(id) % SHARDS])
     }
 
+    /// `id`'s shard, if the shards exist.
+    fn existing_shard_mut(&mut self, id: ItemId) -> Option<&mut Shard<V>> {
+        Some(&mut self.shards.as_mut()?[shard_of(id) % SHARDS])
+    }
+
+    /// `id`'s shard, allocating the shards first if needed.
     fn shard_mut(&mut self, id: ItemId) -> &mut Shard<V> {
         let shards = self
             .shards
@@ -83,7 +89,7 @@ impl<V> IdMap<V> {
     }
 
     pub fn get_mut(&mut self, id: ItemId) -> Option<&mut V> {
-        self.shards.as_mut()?[shard_of(id) % SHARDS].get_mut(&id)
+        self.existing_shard_mut(id)?.get_mut(&id)
     }
 
     pub fn entry(&mut self, id: ItemId) -> Entry<'_, ItemId, V> {
@@ -91,7 +97,7 @@ impl<V> IdMap<V> {
     }
 
     pub fn remove(&mut self, id: ItemId) -> Option<V> {
-        self.shards.as_mut()?[shard_of(id) % SHARDS].remove(&id)
+        self.existing_shard_mut(id)?.remove(&id)
     }
 
     /// Every `(id, value)`, in no particular order.

@@ -47,8 +47,8 @@ fn shard_of(hash: u32) -> usize {
 }
 
 /// Bytes <-> id, with reference counts. Each item's bytes are hashed once, when it is
-/// interned: its slot keeps the hash, so growing the table and forgetting the item find it
-/// by hash and id without hashing or comparing bytes again.
+/// interned: its table entry keeps the hash for growing the table, and its slot keeps it for
+/// forgetting the item by id, so neither hashes or compares bytes again.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
     /// Held items, in shards.

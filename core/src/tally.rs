@@ -113,11 +113,8 @@ impl Tally {
                 place(&mut entry.hint);
                 let from = level_of(entry.count());
                 entry.set_count(entry.count().saturating_add(amount));
-                let to = level_of(entry.count());
-                if from != to {
-                    let slot = entry.slot;
-                    entry.slot = push_to_level(&mut self.levels, to, id);
-                    self.leave_level(from, slot);
+                if let Some(vacated) = refile(&mut self.levels, entry, id, from) {
+                    self.leave_level(from, vacated);
                 }
                 false
             }
@@ -146,16 +143,14 @@ impl Tally {
         };
         let from = level_of(entry.count());
         entry.set_count(entry.count().saturating_sub(amount));
-        let slot = entry.slot;
         if entry.count() == 0 {
+            let slot = entry.slot;
             self.entries.remove(id);
             self.leave_level(from, slot);
             return true;
         }
-        let to = level_of(entry.count());
-        if from != to {
-            entry.slot = push_to_level(&mut self.levels, to, id);
-            self.leave_level(from, slot);
+        if let Some(vacated) = refile(&mut self.levels, entry, id, from) {
+            self.leave_level(from, vacated);
         }
         false
     }
@@ -169,10 +164,13 @@ impl Tally {
         minus: impl Fn(ItemId) -> u64,
         budget: usize,
     ) -> Option<Vec<(ItemId, u64)>> {
+        if k == 0 {
+            return Some(Vec::new());
+        }
         let mut candidates: Vec<(ItemId, u64)> = Vec::new();
         let mut read = 0usize;
         for (index, level) in self.levels.iter().enumerate().rev() {
-            if k == 0 || (candidates.len() >= k && self.settled(&candidates, k, index)) {
+            if candidates.len() >= k && settled(&candidates, k, index) {
                 break;
             }
             read = read.saturating_add(level.len());
@@ -211,17 +209,6 @@ impl Tally {
                 .sum::<usize>()
     }
 
-    /// True when `k` of `candidates` (every item of the levels above `below`) count at
-    /// least `2^(below + 1)`: no item of level `below` or lower can then enter the top k.
-    fn settled(&self, candidates: &[(ItemId, u64)], k: usize, below: usize) -> bool {
-        let floor = 1u64 << (below + 1).min(63);
-        candidates
-            .iter()
-            .filter(|&&(_, count)| count >= floor)
-            .count()
-            >= k
-    }
-
     /// Removes the item at `slot` of level `level`, moving the level's last item there.
     fn leave_level(&mut self, level: usize, slot: u32) {
         let Some(items) = self.levels.get_mut(level) else {
@@ -238,6 +225,34 @@ impl Tally {
             }
         }
     }
+}
+
+/// True when `k` of `candidates` (every item of the levels above `below`) count at least
+/// `2^(below + 1)`: no item of level `below` or lower can then enter the top k.
+fn settled(candidates: &[(ItemId, u64)], k: usize, below: usize) -> bool {
+    let floor = 1u64 << (below + 1).min(63);
+    candidates
+        .iter()
+        .filter(|&&(_, count)| count >= floor)
+        .count()
+        >= k
+}
+
+/// Files `entry` (the record of `id`) under its count's level if that is no longer `from`.
+/// Returns the slot it vacated in level `from`, for the caller to fill.
+fn refile(
+    levels: &mut Vec<Vec<ItemId>>,
+    entry: &mut Entry,
+    id: ItemId,
+    from: usize,
+) -> Option<u32> {
+    let to = level_of(entry.count());
+    if to == from {
+        return None;
+    }
+    let vacated = entry.slot;
+    entry.slot = push_to_level(levels, to, id);
+    Some(vacated)
 }
 
 /// Appends `id` to `level`, growing the list of levels; returns its slot there.

@@ -11,7 +11,7 @@ use std::ops::RangeInclusive;
 
 use ahash::RandomState;
 
-use crate::tally::{select_top, Tally};
+use crate::tally::{select_top, Tally, NO_HINT};
 use crate::window::ring::{Bucket, BucketRing};
 use crate::window::{first_covered, judge_sliding, Verdict};
 
@@ -134,12 +134,18 @@ impl SlidingWindow {
     }
 
     /// Restores a window from its encoded ring, rebuilding the tally (the caller retains the
-    /// items it holds).
+    /// items it holds). Items of the newest bucket get their position there as hint, so new
+    /// events count into their entries rather than adding a second one.
     pub fn from_ring(spec: WindowSpec, ring: BucketRing) -> Self {
         let mut window = SlidingWindow::new(spec);
-        for (_, bucket) in ring.iter() {
-            for (id, amount) in bucket.iter() {
-                window.tally.add(id, amount);
+        let newest = ring.iter().last().map(|(index, _)| index);
+        for (index, bucket) in ring.iter() {
+            for (position, (id, amount)) in bucket.iter().enumerate() {
+                window.tally.add_with_hint(id, amount, |hint| {
+                    if Some(index) == newest {
+                        *hint = u32::try_from(position).unwrap_or(NO_HINT);
+                    }
+                });
             }
         }
         window.ring = ring;
@@ -163,4 +169,34 @@ fn sum_by_item<'a>(
         }
     }
     sums
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    use crate::window::ring::Bucket;
+
+    #[test]
+    fn a_restored_window_counts_into_the_newest_buckets_entries() {
+        let spec = WindowSpec::sliding(60_000);
+        let width = spec.bucket_width() as i64;
+        let pairs = |pairs: &[(ItemId, u64)]| Bucket::from_pairs(pairs.to_vec());
+        let buckets: VecDeque<Bucket> = [pairs(&[(1, 2), (2, 3)]), pairs(&[(2, 1), (1, 4)])]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut window = SlidingWindow::from_ring(spec, BucketRing::from_parts(10, buckets));
+        window.add(11 * width, 1, 5);
+        window.add(11 * width, 2, 6);
+        let newest: Vec<(ItemId, u64)> = window
+            .ring()
+            .iter()
+            .last()
+            .map_or(Vec::new(), |(_, b)| b.iter().collect());
+        assert_eq!(newest, vec![(1, 9), (2, 7)]);
+        assert_eq!(window.tally().count(1), 11);
+        assert_eq!(window.tally().count(2), 10);
+    }
 }
