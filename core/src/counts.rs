@@ -56,14 +56,12 @@ impl Counts {
         }
     }
 
-    /// Releases every id held (the day is being dropped).
-    pub fn release_all(&self, interner: &mut Interner) {
+    /// Gives up every id held (the day is being dropped): an exact tally's ids, any number
+    /// of them, go to `retiring` for the caller to release over time; a table, which holds
+    /// at most its capacity, releases its ids at once.
+    pub fn retire(self, retiring: &mut Vec<ItemId>, interner: &mut Interner) {
         match self {
-            Counts::Exact(tally) => {
-                for (id, _) in tally.iter() {
-                    interner.release(id);
-                }
-            }
+            Counts::Exact(tally) => retiring.extend(tally.into_ids()),
             Counts::Approx(table) => table.release_all(interner),
         }
     }

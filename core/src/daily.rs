@@ -14,6 +14,7 @@ use crate::counts::Counts;
 use crate::heap;
 use crate::intern::{Interner, ItemId};
 use crate::window::Verdict;
+use crate::work::WorkBudget;
 
 /// The local day boundaries last looked up: most events fall on the same day.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +40,8 @@ pub struct DailyRollup {
     lateness: u64,
     mode: Mode,
     days: BTreeMap<Day, Counts>,
+    /// Items of dropped days still to be released, a budget's worth per write.
+    retiring: Vec<ItemId>,
     final_through: Option<Day>,
     last_range: Cell<Option<DayRange>>,
 }
@@ -51,6 +54,7 @@ impl DailyRollup {
             lateness,
             mode,
             days: BTreeMap::new(),
+            retiring: Vec::new(),
             final_through: None,
             last_range: Cell::new(None),
         }
@@ -118,9 +122,15 @@ impl DailyRollup {
             .add(id, amount, interner);
     }
 
-    /// Finalizes and drops days as the stored clock reaches `t`. Returns the retained days
-    /// this finalized, oldest first (days dropped at once are not reported).
-    pub fn slide_to(&mut self, t: i64, interner: &mut Interner) -> Vec<Day> {
+    /// Finalizes and drops days as the stored clock reaches `t`, and releases the items of
+    /// dropped days as far as `budget` lets it. Returns the retained days this finalized,
+    /// oldest first (days dropped at once are not reported).
+    pub fn slide_to(
+        &mut self,
+        t: i64,
+        interner: &mut Interner,
+        budget: &mut WorkBudget,
+    ) -> Vec<Day> {
         let newest_final = self.newest_final(t);
         let oldest = self.oldest_retained(t);
         let mut finalized = Vec::new();
@@ -143,10 +153,30 @@ impl DailyRollup {
             let kept = self.days.split_off(&oldest);
             let dropped = std::mem::replace(&mut self.days, kept);
             for counts in dropped.into_values() {
-                counts.release_all(interner);
+                counts.retire(&mut self.retiring, interner);
             }
         }
+        if !self.retiring.is_empty() {
+            self.release_retiring(interner, budget);
+        }
         finalized
+    }
+
+    /// Releases items of dropped days while `budget` lasts; frees the list once empty.
+    fn release_retiring(&mut self, interner: &mut Interner, budget: &mut WorkBudget) {
+        while let Some(&id) = self.retiring.last() {
+            if !budget.take() {
+                return;
+            }
+            self.retiring.pop();
+            interner.release(id);
+        }
+        self.retiring = Vec::new();
+    }
+
+    /// Items of dropped days not released yet (each still holds one reference).
+    pub fn retiring(&self) -> &[ItemId] {
+        &self.retiring
     }
 
     /// The counts of a day, if it has events.
@@ -189,6 +219,7 @@ impl DailyRollup {
     pub fn heap_bytes(&self) -> usize {
         self.zone.heap_bytes()
             + heap::btree_map::<Day, Counts>(self.days.len())
+            + heap::buffer::<ItemId>(self.retiring.capacity())
             + self.days.values().map(Counts::heap_bytes).sum::<usize>()
     }
 }

@@ -162,21 +162,28 @@ impl From<TrackerV1> for TrackerV2 {
     }
 }
 
-/// Encodes a tracker; item ids are renumbered densely.
-pub fn encode(tracker: &Tracker) -> Vec<u8> {
-    let mut dense = std::collections::HashMap::new();
-    let mut items = Vec::with_capacity(tracker.interner().len());
-    for (id, bytes) in tracker.interner().iter() {
-        dense.insert(id, items.len() as ItemId);
-        items.push(bytes.to_vec());
+/// Dense ids for the encoding, handed out in order of first use, with the bytes of each.
+struct Renumbering<'a> {
+    interner: &'a Interner,
+    dense: std::collections::HashMap<ItemId, ItemId>,
+    items: Vec<Vec<u8>>,
+}
+
+impl Renumbering<'_> {
+    fn id(&mut self, id: ItemId) -> ItemId {
+        let next = self.items.len() as ItemId;
+        let dense = *self.dense.entry(id).or_insert(next);
+        if dense == next {
+            self.items.push(self.interner.bytes(id).to_vec());
+        }
+        dense
     }
-    let dense_id = |id: ItemId| dense.get(&id).copied();
-    let renumber = |pairs: &mut dyn Iterator<Item = (ItemId, u64)>| -> Vec<(ItemId, u64)> {
-        pairs
-            .filter_map(|(id, count)| Some((dense_id(id)?, count)))
-            .collect()
-    };
-    let table = |table: &ApproxTable| -> TableV2 {
+
+    fn pairs(&mut self, pairs: impl Iterator<Item = (ItemId, u64)>) -> Vec<(ItemId, u64)> {
+        pairs.map(|(id, count)| (self.id(id), count)).collect()
+    }
+
+    fn table(&mut self, table: &ApproxTable) -> TableV2 {
         let state = table.state();
         TableV2 {
             first: state.first,
@@ -187,43 +194,53 @@ pub fn encode(tracker: &Tracker) -> Vec<u8> {
             slots: state
                 .slots
                 .into_iter()
-                .filter_map(|slot| {
-                    Some(SlotV2 {
-                        id: dense_id(slot.id)?,
-                        seq: slot.seq,
-                        counts: slot.counts,
-                        errors: slot.errors,
-                    })
+                .map(|slot| SlotV2 {
+                    id: self.id(slot.id),
+                    seq: slot.seq,
+                    counts: slot.counts,
+                    errors: slot.errors,
                 })
                 .collect(),
         }
+    }
+}
+
+/// Encodes a tracker as of its stored clock, leaving out what expiry has not reached yet;
+/// item ids are renumbered densely, and only the items the encoded state holds are written.
+pub fn encode(tracker: &Tracker) -> Vec<u8> {
+    let clock = tracker.stored_clock();
+    let mut renumber = Renumbering {
+        interner: tracker.interner(),
+        dense: std::collections::HashMap::with_capacity(tracker.interner().len()),
+        items: Vec::with_capacity(tracker.interner().len()),
     };
-    let windows = tracker
-        .windows()
-        .iter()
-        .map(|window| match window {
-            Window::Sliding(sliding) => WindowV2::Sliding {
-                first: sliding.ring().first(),
-                buckets: sliding
-                    .ring()
-                    .iter()
-                    .map(|(_, bucket)| renumber(&mut bucket.merged().into_iter()))
-                    .collect(),
-            },
+    let mut windows = Vec::with_capacity(tracker.windows().len());
+    for window in tracker.windows() {
+        windows.push(match window {
+            Window::Sliding(sliding) => {
+                let live: Vec<(i64, &Bucket)> = sliding.live_buckets_at(clock).collect();
+                WindowV2::Sliding {
+                    first: live.first().map_or(sliding.ring().first(), |&(i, _)| i),
+                    buckets: live
+                        .iter()
+                        .map(|(_, bucket)| renumber.pairs(bucket.merged().into_iter()))
+                        .collect(),
+                }
+            }
             Window::AllTime(tally) => WindowV2::AllTime {
-                counts: renumber(&mut tally.iter()),
+                counts: renumber.pairs(tally.iter()),
             },
-            Window::Approx(approx) => WindowV2::Approx(table(approx.table())),
-        })
-        .collect();
+            Window::Approx(approx) => WindowV2::Approx(renumber.table(approx.table())),
+        });
+    }
     let daily = tracker.daily().map(|rollup| DailyV2 {
         final_through: rollup.final_through().map(|day| day.0),
         days: rollup
             .stored_days()
             .map(|(day, counts)| {
                 let encoded = match counts {
-                    Counts::Exact(tally) => DayV2::Exact(renumber(&mut tally.iter())),
-                    Counts::Approx(approx) => DayV2::Approx(table(approx)),
+                    Counts::Exact(tally) => DayV2::Exact(renumber.pairs(tally.iter())),
+                    Counts::Approx(approx) => DayV2::Approx(renumber.table(approx)),
                 };
                 (day.0, encoded)
             })
@@ -235,9 +252,9 @@ pub fn encode(tracker: &Tracker) -> Vec<u8> {
     });
     let body = TrackerV2 {
         config: tracker.config().clone(),
-        clock: tracker.stored_clock(),
+        clock,
         stats: *tracker.stats(),
-        items,
+        items: renumber.items,
         windows,
         daily,
         dedupe,
@@ -566,8 +583,7 @@ pub fn digest_bytes(tracker: &Tracker) -> Vec<u8> {
         .map(|window| match window {
             Window::Sliding(sliding) => (
                 sliding
-                    .ring()
-                    .iter()
+                    .live_buckets_at(tracker.stored_clock())
                     .filter(|(_, bucket)| !bucket.is_empty())
                     .map(|(index, b)| (index, named(&mut b.merged().into_iter())))
                     .collect(),

@@ -26,6 +26,7 @@ pub mod space_saving;
 pub mod tally;
 pub mod tracker;
 pub mod window;
+pub mod work;
 
 pub use bounds::Bounds;
 pub use config::{ClockMode, DailySpec, Mode, TrackerConfig, WindowSpec};

@@ -97,6 +97,16 @@ impl Tally {
         self.entries.iter().map(|(id, e)| (id, e.count()))
     }
 
+    /// Every item held, consuming the tally: its levels' lists, joined.
+    pub fn into_ids(self) -> Vec<ItemId> {
+        let mut levels = self.levels.into_iter();
+        let mut ids = levels.next().unwrap_or_default();
+        for level in levels {
+            ids.extend(level);
+        }
+        ids
+    }
+
     /// Adds `amount` to `id`. Returns true if the item was absent (the caller retains it).
     /// Callers guarantee that no count passes 2^63 - 1; the sum saturates regardless.
     pub fn add(&mut self, id: ItemId, amount: u64) -> bool {

@@ -17,6 +17,7 @@ use crate::intern::Interner;
 use crate::limits::{MAX_COUNT, MAX_TIMESTAMP};
 use crate::space_saving::{Counter, SpaceSaving};
 use crate::window::{Verdict, Window};
+use crate::work::WorkBudget;
 
 /// Lifetime counters reported by `TOPK.INFO`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -172,8 +173,9 @@ impl Tracker {
     /// the batch is refused.
     pub fn ingest(&mut self, events: &[Event<'_>], now: i64) -> CoreResult<IngestOutcome> {
         self.check_batch(events)?;
+        let mut budget = self.work_budget(events.len());
         let mut outcome = IngestOutcome {
-            finalized_days: self.move_clock(self.clock_at(now)),
+            finalized_days: self.move_clock(self.clock_at(now), &mut budget),
             ..IngestOutcome::default()
         };
         let mut verdicts = Vec::with_capacity(self.windows.len() + 1);
@@ -214,10 +216,12 @@ impl Tracker {
             }
             outcome.accepted += 1;
             self.stats.volume = self.stats.volume.saturating_add(event.count);
-            let finalized = self.move_clock(event.ts);
+            let finalized = self.move_clock(event.ts, &mut budget);
             outcome.finalized_days.extend(finalized);
             self.count_event(event, &verdicts);
         }
+        let finalized = self.clean_up(&mut budget);
+        outcome.finalized_days.extend(finalized);
         self.stats.accepted += outcome.accepted;
         self.stats.duplicate += outcome.duplicates;
         self.stats.late += outcome.late;
@@ -248,7 +252,9 @@ impl Tracker {
     /// Moves the clock to `to` as if time had passed without events (never backwards), at
     /// server time `now`. Returns T afterwards and the days this finalized.
     pub fn advance(&mut self, to: i64, now: i64) -> (i64, Vec<Day>) {
-        let finalized = self.move_clock(self.clock_at(now).max(to));
+        let mut budget = self.work_budget(0);
+        let mut finalized = self.move_clock(self.clock_at(now).max(to), &mut budget);
+        finalized.extend(self.clean_up(&mut budget));
         (self.clock, finalized)
     }
 
@@ -450,21 +456,33 @@ impl Tracker {
         CoreError::new("no such window")
     }
 
-    /// Moves the stored clock forward to `t`: slides every window, finalizes and drops days,
-    /// forgets expired ids. Returns the days finalized.
-    fn move_clock(&mut self, t: i64) -> Vec<Day> {
+    /// The cleanup allowance of a write of `events` events (see [`WorkBudget`]).
+    fn work_budget(&self, events: usize) -> WorkBudget {
+        WorkBudget::for_write(events, self.windows.len() + 1)
+    }
+
+    /// Moves the stored clock forward to `t`: forgets expired ids and cleans up (see
+    /// [`Tracker::clean_up`]). Returns the days finalized.
+    fn move_clock(&mut self, t: i64, budget: &mut WorkBudget) -> Vec<Day> {
         if t <= self.clock {
             return Vec::new();
         }
         self.clock = t.min(MAX_TIMESTAMP);
-        for window in &mut self.windows {
-            window.slide_to(self.clock, &mut self.interner);
-        }
         if let Some(dedupe) = &mut self.dedupe {
             dedupe.expire(self.clock);
         }
+        self.clean_up(budget)
+    }
+
+    /// Slides every window to the stored clock, finalizes and drops days, and goes on with
+    /// what earlier writes left of expiry and releases, as far as `budget` lets it. Returns
+    /// the days finalized.
+    fn clean_up(&mut self, budget: &mut WorkBudget) -> Vec<Day> {
+        for window in &mut self.windows {
+            window.slide_to(self.clock, &mut self.interner, budget);
+        }
         match &mut self.daily {
-            Some(daily) => daily.slide_to(self.clock, &mut self.interner),
+            Some(daily) => daily.slide_to(self.clock, &mut self.interner, budget),
             None => Vec::new(),
         }
     }

@@ -337,11 +337,15 @@ pub fn read_everything(tracker: &Tracker) {
 /// Counts by item bytes.
 type Named = BTreeMap<Vec<u8>, u64>;
 
-/// Per-item counts by item bytes.
+/// Per-item counts by item bytes (amounts of one item summed).
 fn named(tracker: &Tracker, pairs: impl Iterator<Item = (u32, u64)>) -> Named {
-    pairs
-        .map(|(id, count)| (tracker.interner().bytes(id).to_vec(), count))
-        .collect()
+    let mut named = Named::new();
+    for (id, count) in pairs {
+        *named
+            .entry(tracker.interner().bytes(id).to_vec())
+            .or_default() += count;
+    }
+    named
 }
 
 fn assert_total(tally: &Tally, what: &str) {
@@ -409,16 +413,22 @@ fn table_counts(tracker: &Tracker, table: &ApproxTable) -> Named {
 
 fn window_counts(tracker: &Tracker, window: &Window) -> Named {
     match window {
-        Window::Sliding(sliding) => named(tracker, sliding.tally().iter()),
+        Window::Sliding(sliding) => named(
+            tracker,
+            sliding
+                .live_buckets_at(tracker.stored_clock())
+                .flat_map(|(_, bucket)| bucket.iter()),
+        ),
         Window::AllTime(tally) => named(tracker, tally.iter()),
         Window::Approx(approx) => table_counts(tracker, approx.table()),
     }
 }
 
 /// The state's structural invariants: each sliding window's running tally equals the sum of
-/// its buckets, totals equal the sum of counts, approximate tables are consistent, and the
-/// interner holds exactly the items that some window or day counts (no leaked and no
-/// dangling ids).
+/// its buckets (those expiry has not reached yet included), totals equal the sum of counts,
+/// approximate tables are consistent, and the interner holds exactly the items that some
+/// window or day counts or that a dropped day has yet to release (no leaked and no dangling
+/// ids).
 pub fn check_invariants(tracker: &Tracker) {
     let capacity = match tracker.config().mode {
         Mode::Exact => usize::MAX,
@@ -451,6 +461,7 @@ pub fn check_invariants(tracker: &Tracker) {
         }
     }
     if let Some(daily) = tracker.daily() {
+        held.extend(daily.retiring());
         for (_, counts) in daily.stored_days() {
             match counts {
                 Counts::Exact(tally) => {
@@ -475,11 +486,11 @@ pub fn check_invariants(tracker: &Tracker) {
     assert_eq!(tracker.window_info().len(), tracker.config().windows.len());
 }
 
-/// Everything a tracker holds, independent of item ids and hash order.
+/// Everything a tracker holds as of its stored clock, independent of item ids and hash
+/// order (what expiry has not reached yet is not part of it).
 #[derive(Debug, PartialEq, Eq)]
 pub struct State {
     digest: Vec<u8>,
-    items: BTreeSet<Vec<u8>>,
     windows: Vec<Named>,
     /// The finalization mark and the stored days.
     days: Option<(Option<Day>, BTreeMap<Day, Named>)>,
@@ -490,11 +501,6 @@ impl State {
     pub fn of(tracker: &Tracker) -> State {
         State {
             digest: digest_bytes(tracker),
-            items: tracker
-                .interner()
-                .iter()
-                .map(|(_, bytes)| bytes.to_vec())
-                .collect(),
             windows: tracker
                 .windows()
                 .iter()

@@ -11,6 +11,7 @@ use crate::bounds::Bounds;
 use crate::config::{Mode, WindowSpec};
 use crate::intern::{Interner, ItemId};
 use crate::tally::Tally;
+use crate::work::WorkBudget;
 
 pub use sliding::SlidingWindow;
 
@@ -73,10 +74,11 @@ impl Window {
         }
     }
 
-    /// Expires what the clock `t` pushed out.
-    pub fn slide_to(&mut self, t: i64, interner: &mut Interner) {
+    /// Expires what the clock `t` pushed out (EXACT sliding windows as far as `budget`
+    /// lets them; see [`WorkBudget`]).
+    pub fn slide_to(&mut self, t: i64, interner: &mut Interner, budget: &mut WorkBudget) {
         match self {
-            Window::Sliding(window) => window.slide_to(t, interner),
+            Window::Sliding(window) => window.slide_to(t, interner, budget),
             Window::AllTime(_) => {}
             Window::Approx(window) => window.slide_to(t, interner),
         }

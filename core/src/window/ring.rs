@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use crate::heap;
 use crate::intern::ItemId;
+use crate::work::WorkBudget;
 
 /// One entry: an item and an amount, stored as two 32-bit halves so an entry is 12 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,19 +174,36 @@ impl BucketRing {
         }
     }
 
-    /// Removes every bucket older than `index`, handing each to `expire`.
-    pub fn expire_before(&mut self, index: i64, mut expire: impl FnMut(Bucket)) {
+    /// Removes the entries of buckets older than `index` while `budget` lasts, oldest bucket
+    /// first, handing each `(item, amount)` to `expire`. A bucket leaves the ring once
+    /// empty; entries the budget did not reach stay for a later call.
+    pub fn expire_before(
+        &mut self,
+        index: i64,
+        budget: &mut WorkBudget,
+        mut expire: impl FnMut(ItemId, u64),
+    ) {
         while self.first < index {
-            match self.buckets.pop_front() {
-                Some(bucket) => {
-                    self.first += 1;
-                    expire(bucket);
+            let Some(bucket) = self.buckets.front_mut() else {
+                self.first = index;
+                return;
+            };
+            while let Some(entry) = bucket.entries.last().copied() {
+                if !budget.take() {
+                    return;
                 }
-                None => {
-                    self.first = index;
-                }
+                bucket.entries.pop();
+                expire(entry.id, entry.amount());
             }
+            self.buckets.pop_front();
+            self.first += 1;
         }
+    }
+
+    /// Buckets from absolute index `from` on, with their indices.
+    pub fn iter_from(&self, from: i64) -> impl Iterator<Item = (i64, &Bucket)> {
+        let skip = usize::try_from(from.saturating_sub(self.first)).unwrap_or(0);
+        self.iter().skip(skip)
     }
 
     /// Restores a ring from its encoding.
@@ -232,6 +250,49 @@ mod tests {
                     prop_assert_eq!(bucket.amount_of(id), amount);
                 }
                 prop_assert!(bucket.len() <= 2 * expected.len() + MIN_LATE_BEFORE_MERGE);
+            }
+        }
+    }
+
+    proptest! {
+        /// Expiry in budgets of random size hands over every entry of the buckets before the
+        /// cut exactly once and leaves the later buckets alone.
+        #[test]
+        fn budgeted_expiry_hands_over_each_entry_once(
+            adds in proptest::collection::vec((0i64..8, 0u32..40, 1u64..100), 1..400),
+            cut in 0i64..10,
+            budgets in proptest::collection::vec(1usize..50, 1..20),
+        ) {
+            let mut ring = BucketRing::default();
+            let mut hints: HashMap<ItemId, u32> = HashMap::new();
+            let mut model: HashMap<(i64, ItemId), u64> = HashMap::new();
+            for (index, id, amount) in adds {
+                let hint = hints.entry(id).or_insert(u32::MAX);
+                ring.add(index, id, amount, hint);
+                *model.entry((index, id)).or_default() += amount;
+            }
+            let mut expired: HashMap<ItemId, u64> = HashMap::new();
+            let mut calls = 0;
+            while ring.first() < cut {
+                let mut budget = WorkBudget::exactly(budgets[calls % budgets.len()]);
+                ring.expire_before(cut, &mut budget, |id, amount| {
+                    *expired.entry(id).or_default() += amount;
+                });
+                calls += 1;
+                prop_assert!(calls < 10_000, "expiry makes no progress");
+            }
+            let mut expected: HashMap<ItemId, u64> = HashMap::new();
+            for (&(index, id), &amount) in &model {
+                if index < cut {
+                    *expected.entry(id).or_default() += amount;
+                }
+            }
+            prop_assert_eq!(expired, expected);
+            for (index, bucket) in ring.iter() {
+                prop_assert!(index >= cut);
+                for (id, amount) in bucket.merged() {
+                    prop_assert_eq!(model.get(&(index, id)).copied(), Some(amount));
+                }
             }
         }
     }

@@ -14,6 +14,7 @@ use ahash::RandomState;
 use crate::tally::{select_top, Tally, NO_HINT};
 use crate::window::ring::{Bucket, BucketRing};
 use crate::window::{first_covered, judge_sliding, Verdict};
+use crate::work::WorkBudget;
 
 /// One sliding window's state.
 #[derive(Debug, Clone)]
@@ -68,20 +69,25 @@ impl SlidingWindow {
         judge_sliding(&self.spec, ts, t)
     }
 
-    /// Expires every bucket that clock `t` pushes out of the window.
-    pub fn slide_to(&mut self, t: i64, interner: &mut Interner) {
+    /// Expires, as far as `budget` lets it, the buckets that clock `t` pushed out of the
+    /// window. Reads subtract whatever is left of them.
+    pub fn slide_to(&mut self, t: i64, interner: &mut Interner, budget: &mut WorkBudget) {
         let cut = self.first_covered(self.spec.length, t);
         if cut <= self.ring.first() {
             return;
         }
         let tally = &mut self.tally;
-        self.ring.expire_before(cut, |bucket| {
-            for (id, amount) in bucket.iter() {
-                if tally.subtract(id, amount) {
-                    interner.release(id);
-                }
+        self.ring.expire_before(cut, budget, |id, amount| {
+            if tally.subtract(id, amount) {
+                interner.release(id);
             }
         });
+    }
+
+    /// The buckets the window covers at clock `t`, with their indices: the ring without what
+    /// expiry has not reached yet.
+    pub fn live_buckets_at(&self, t: i64) -> impl Iterator<Item = (i64, &Bucket)> {
+        self.ring.iter_from(self.first_covered(self.spec.length, t))
     }
 
     /// Counts an event judged `Counted`. Returns true if the item is new to the window.
@@ -92,43 +98,48 @@ impl SlidingWindow {
             .add_with_hint(id, amount, |hint| ring.add(index, id, amount, hint))
     }
 
-    /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`. Buckets
-    /// older than the span are subtracted per item; when the level walk would read more items
-    /// than the covered buckets hold, merging those buckets answers instead.
+    /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`. When the
+    /// buckets older than the span hold fewer entries than the covered ones, they are
+    /// subtracted per item from the tally; otherwise, or when the level walk would read more
+    /// items than the covered buckets hold, merging the covered buckets answers instead.
     pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
         let cut = self.first_covered(span, t);
-        let dropped = sum_by_item(self.ring.iter().take_while(|(i, _)| *i < cut));
-        if dropped.is_empty() {
+        let dropped = || self.ring.iter().take_while(move |(i, _)| *i < cut);
+        let dropped_entries = entries_in(dropped());
+        if dropped_entries == 0 {
             return self.tally.top_k(interner, k, |_| 0);
         }
-        let minus = |id: ItemId| dropped.get(&id).copied().unwrap_or(0);
-        let covered = || self.ring.iter().filter(|(i, _)| *i >= cut);
-        let covered_entries: usize = covered().map(|(_, b)| b.len()).sum();
-        if let Some(best) = self.tally.top_k_within(interner, k, minus, covered_entries) {
-            return best;
+        let covered_entries = entries_in(self.ring.iter_from(cut));
+        if dropped_entries < covered_entries {
+            let sums = sum_by_item(dropped());
+            let minus = |id: ItemId| sums.get(&id).copied().unwrap_or(0);
+            if let Some(best) = self.tally.top_k_within(interner, k, minus, covered_entries) {
+                return best;
+            }
         }
-        let sums = sum_by_item(covered());
+        let sums = sum_by_item(self.ring.iter_from(cut));
         select_top(interner, sums.into_iter().collect(), k)
     }
 
-    /// Count of `id` in the last `span` ms at clock `t`.
+    /// Count of `id` in the last `span` ms at clock `t`: the tally less the older buckets,
+    /// or the covered buckets' sum when they are the shorter scan.
     pub fn count(&self, id: ItemId, span: u64, t: i64) -> u64 {
         let cut = self.first_covered(span, t);
-        let dropped: u64 = self
-            .ring
-            .iter()
-            .take_while(|(i, _)| *i < cut)
-            .map(|(_, bucket)| bucket.amount_of(id))
-            .sum();
-        self.tally.count(id).saturating_sub(dropped)
+        let dropped = || self.ring.iter().take_while(move |(i, _)| *i < cut);
+        let amount = |(_, bucket): (i64, &Bucket)| bucket.amount_of(id);
+        if entries_in(dropped()) <= entries_in(self.ring.iter_from(cut)) {
+            let gone: u64 = dropped().map(amount).sum();
+            self.tally.count(id).saturating_sub(gone)
+        } else {
+            self.ring.iter_from(cut).map(amount).sum()
+        }
     }
 
     /// The sum of every count in the last `span` ms at clock `t`.
     pub fn total(&self, span: u64, t: i64) -> u64 {
         let cut = self.first_covered(span, t);
         self.ring
-            .iter()
-            .filter(|(i, _)| *i >= cut)
+            .iter_from(cut)
             .flat_map(|(_, bucket)| bucket.iter().map(|(_, amount)| amount))
             .sum()
     }
@@ -155,6 +166,11 @@ impl SlidingWindow {
     pub fn heap_bytes(&self) -> usize {
         self.ring.heap_bytes() + self.tally.heap_bytes()
     }
+}
+
+/// The entries `buckets` hold.
+fn entries_in<'a>(buckets: impl Iterator<Item = (i64, &'a Bucket)>) -> usize {
+    buckets.map(|(_, bucket)| bucket.len()).sum()
 }
 
 /// Each item's sum over `buckets`.
