@@ -7,6 +7,7 @@ use hashbrown::HashTable;
 
 use crate::heap;
 use crate::item_bytes::ItemBytes;
+use crate::segmented::SegmentedVec;
 
 /// The id of an interned item; dense from 0, recycled after release.
 pub type ItemId = u32;
@@ -54,7 +55,8 @@ pub struct Interner {
     /// Held items, in shards.
     ids: [HashTable<Held>; SHARDS],
     hasher: RandomState,
-    slots: Vec<Slot>,
+    /// Per id; segmented, so a growing tracker never moves them all at once.
+    slots: SegmentedVec<Slot>,
     free: Vec<ItemId>,
 }
 
@@ -74,11 +76,6 @@ impl Interner {
         let id = match self.free.pop() {
             Some(id) => id,
             None => {
-                if self.slots.len() == self.slots.capacity() {
-                    // A quarter more at a time: a doubled vector of slots would leave up to
-                    // half of them unused for good (ids are recycled, so it never shrinks).
-                    self.slots.reserve_exact(self.slots.len() / 4 + 16);
-                }
                 self.slots.push(Slot::default());
                 (self.slots.len() - 1) as ItemId
             }
@@ -165,9 +162,7 @@ impl Interner {
                 items + heap::hash_table(table.capacity(), std::mem::size_of::<Held>())
             })
             .sum();
-        tables
-            + heap::buffer::<Slot>(self.slots.capacity())
-            + heap::buffer::<ItemId>(self.free.capacity())
+        tables + self.slots.heap_bytes() + heap::buffer::<ItemId>(self.free.capacity())
     }
 
     /// `bytes`' hash, folded to the 32 bits a slot keeps.

@@ -22,6 +22,7 @@ pub mod intern;
 pub mod item_bytes;
 pub mod limits;
 pub mod parse;
+pub mod segmented;
 pub mod space_saving;
 pub mod tally;
 pub mod tracker;

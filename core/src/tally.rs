@@ -16,6 +16,7 @@ use std::collections::hash_map::Entry as MapEntry;
 use crate::heap;
 use crate::id_map::IdMap;
 use crate::intern::{Interner, ItemId};
+use crate::segmented::SegmentedVec;
 
 /// The hint of an item no sliding window has placed yet.
 pub const NO_HINT: u32 = u32::MAX;
@@ -47,7 +48,7 @@ impl Entry {
 pub struct Tally {
     entries: IdMap<Entry>,
     /// `levels[i]`: the items whose count has bit length `i + 1`, in no particular order.
-    levels: Vec<Vec<ItemId>>,
+    levels: Vec<SegmentedVec<ItemId>>,
     total: u64,
 }
 
@@ -99,9 +100,8 @@ impl Tally {
 
     /// Every item held, consuming the tally: its levels' lists, joined.
     pub fn into_ids(self) -> Vec<ItemId> {
-        let mut levels = self.levels.into_iter();
-        let mut ids = levels.next().unwrap_or_default();
-        for level in levels {
+        let mut ids = Vec::with_capacity(self.levels.iter().map(SegmentedVec::len).sum());
+        for level in self.levels {
             ids.extend(level);
         }
         ids
@@ -211,11 +211,11 @@ impl Tally {
     /// Approximate heap bytes.
     pub fn heap_bytes(&self) -> usize {
         self.entries.heap_bytes()
-            + heap::buffer::<Vec<ItemId>>(self.levels.capacity())
+            + heap::buffer::<SegmentedVec<ItemId>>(self.levels.capacity())
             + self
                 .levels
                 .iter()
-                .map(|level| heap::buffer::<ItemId>(level.capacity()))
+                .map(SegmentedVec::heap_bytes)
                 .sum::<usize>()
     }
 
@@ -251,7 +251,7 @@ fn settled(candidates: &[(ItemId, u64)], k: usize, below: usize) -> bool {
 /// Files `entry` (the record of `id`) under its count's level if that is no longer `from`.
 /// Returns the slot it vacated in level `from`, for the caller to fill.
 fn refile(
-    levels: &mut Vec<Vec<ItemId>>,
+    levels: &mut Vec<SegmentedVec<ItemId>>,
     entry: &mut Entry,
     id: ItemId,
     from: usize,
@@ -266,9 +266,9 @@ fn refile(
 }
 
 /// Appends `id` to `level`, growing the list of levels; returns its slot there.
-fn push_to_level(levels: &mut Vec<Vec<ItemId>>, level: usize, id: ItemId) -> u32 {
+fn push_to_level(levels: &mut Vec<SegmentedVec<ItemId>>, level: usize, id: ItemId) -> u32 {
     if levels.len() <= level {
-        levels.resize_with(level + 1, Vec::new);
+        levels.resize_with(level + 1, SegmentedVec::default);
     }
     let Some(items) = levels.get_mut(level) else {
         return 0;

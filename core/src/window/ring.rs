@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use crate::heap;
 use crate::intern::ItemId;
+use crate::segmented::SegmentedVec;
 use crate::work::WorkBudget;
 
 /// One entry: an item and an amount, stored as two 32-bit halves so an entry is 12 bytes.
@@ -38,7 +39,7 @@ impl Entry {
 /// The `(item, amount)` entries of one bucket.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bucket {
-    entries: Vec<Entry>,
+    entries: SegmentedVec<Entry>,
     /// Entries appended while the bucket was not the newest since it was last merged.
     late: usize,
 }
@@ -57,7 +58,10 @@ impl Bucket {
         if entries.windows(2).any(|pair| pair[0].id == pair[1].id) {
             return None;
         }
-        Some(Bucket { entries, late: 0 })
+        Some(Bucket {
+            entries: entries.into_iter().collect(),
+            late: 0,
+        })
     }
 
     /// Entries held (an item may have several).
@@ -123,7 +127,7 @@ impl Bucket {
     }
 
     fn heap_bytes(&self) -> usize {
-        heap::buffer::<Entry>(self.entries.capacity())
+        self.entries.heap_bytes()
     }
 }
 
