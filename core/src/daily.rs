@@ -156,14 +156,15 @@ impl DailyRollup {
                 counts.retire(&mut self.retiring, interner);
             }
         }
-        if !self.retiring.is_empty() {
-            self.release_retiring(interner, budget);
-        }
+        self.release_retiring(interner, budget);
         finalized
     }
 
     /// Releases items of dropped days while `budget` lasts; frees the list once empty.
-    fn release_retiring(&mut self, interner: &mut Interner, budget: &mut WorkBudget) {
+    pub fn release_retiring(&mut self, interner: &mut Interner, budget: &mut WorkBudget) {
+        if self.retiring.is_empty() {
+            return;
+        }
         while let Some(&id) = self.retiring.last() {
             if !budget.take() {
                 return;

@@ -220,8 +220,7 @@ impl Tracker {
             outcome.finalized_days.extend(finalized);
             self.count_event(event, &verdicts);
         }
-        let finalized = self.clean_up(&mut budget);
-        outcome.finalized_days.extend(finalized);
+        self.clean_up(&mut budget);
         self.stats.accepted += outcome.accepted;
         self.stats.duplicate += outcome.duplicates;
         self.stats.late += outcome.late;
@@ -253,8 +252,8 @@ impl Tracker {
     /// server time `now`. Returns T afterwards and the days this finalized.
     pub fn advance(&mut self, to: i64, now: i64) -> (i64, Vec<Day>) {
         let mut budget = self.work_budget(0);
-        let mut finalized = self.move_clock(self.clock_at(now).max(to), &mut budget);
-        finalized.extend(self.clean_up(&mut budget));
+        let finalized = self.move_clock(self.clock_at(now).max(to), &mut budget);
+        self.clean_up(&mut budget);
         (self.clock, finalized)
     }
 
@@ -461,8 +460,9 @@ impl Tracker {
         WorkBudget::for_write(events, self.windows.len() + 1)
     }
 
-    /// Moves the stored clock forward to `t`: forgets expired ids and cleans up (see
-    /// [`Tracker::clean_up`]). Returns the days finalized.
+    /// Moves the stored clock forward to `t`: forgets expired ids, slides every window,
+    /// finalizes and drops days; expiry and releases go as far as `budget` lets them.
+    /// Returns the days finalized.
     fn move_clock(&mut self, t: i64, budget: &mut WorkBudget) -> Vec<Day> {
         if t <= self.clock {
             return Vec::new();
@@ -471,19 +471,24 @@ impl Tracker {
         if let Some(dedupe) = &mut self.dedupe {
             dedupe.expire(self.clock);
         }
-        self.clean_up(budget)
-    }
-
-    /// Slides every window to the stored clock, finalizes and drops days, and goes on with
-    /// what earlier writes left of expiry and releases, as far as `budget` lets it. Returns
-    /// the days finalized.
-    fn clean_up(&mut self, budget: &mut WorkBudget) -> Vec<Day> {
         for window in &mut self.windows {
             window.slide_to(self.clock, &mut self.interner, budget);
         }
         match &mut self.daily {
             Some(daily) => daily.slide_to(self.clock, &mut self.interner, budget),
             None => Vec::new(),
+        }
+    }
+
+    /// Goes on with what earlier writes left of bucket expiry and of releasing dropped days'
+    /// items, as far as `budget` lets it (every write ends with this, whether or not it moved
+    /// the clock).
+    fn clean_up(&mut self, budget: &mut WorkBudget) {
+        for window in &mut self.windows {
+            window.slide_to(self.clock, &mut self.interner, budget);
+        }
+        if let Some(daily) = &mut self.daily {
+            daily.release_retiring(&mut self.interner, budget);
         }
     }
 

@@ -9,7 +9,7 @@ use crate::clock::write_now;
 use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::{with_tracker_mut, IfMissing};
-use crate::notify::{notify, notify_finalized};
+use crate::notify::{notify, notify_finalized, Notice};
 
 pub fn advance(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     let [_, key, timestamp] = args.as_slice() else {
@@ -27,7 +27,7 @@ pub fn advance(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
         &[key.as_slice(), after_text.as_bytes()][..],
     );
     if after > before {
-        notify(ctx, "advance", key);
+        notify(ctx, Notice::Advance, key);
     }
     notify_finalized(ctx, key, finalized.len());
     Ok(RedisValue::Integer(after))

@@ -2,9 +2,12 @@
 //! the tracker at a given server time, then replicate it as `APPLY key now <events>` so that
 //! replicas and the AOF judge it with the master's clock, and notify `topk.add`.
 
+use std::ffi::CString;
+use std::io::Write;
+use std::marker::PhantomData;
 use std::sync::OnceLock;
 
-use redis_module::{Context, RedisError, RedisString};
+use redis_module::{raw, Context, RedisError, RedisString};
 use wtopk_core::parse::{check_item, parse_increment, parse_timestamp};
 use wtopk_core::{Event, IngestOutcome};
 
@@ -12,7 +15,7 @@ use crate::clock::write_now;
 use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::{with_tracker_mut, IfMissing};
-use crate::notify::{notify, notify_finalized};
+use crate::notify::{notify, notify_finalized, Notice};
 
 /// The server time of one write, and its decimal text for `APPLY`.
 pub struct WriteTime {
@@ -24,9 +27,16 @@ impl WriteTime {
     /// Reads the server time a write uses (see [`write_now`]).
     pub fn read(ctx: &Context) -> Self {
         let ms = write_now(ctx);
+        let mut digits = [0u8; 20];
+        let mut cursor = std::io::Cursor::new(&mut digits[..]);
+        // Twenty bytes hold any i64 that is not negative, and the time is not.
+        let written = match write!(cursor, "{ms}") {
+            Ok(()) => cursor.position() as usize,
+            Err(_) => 0,
+        };
         WriteTime {
             ms,
-            text: own_string(ms.to_string().as_bytes()),
+            text: own_string(digits.get(..written).unwrap_or_default()),
         }
     }
 }
@@ -39,14 +49,21 @@ pub fn own_string(bytes: &[u8]) -> RedisString {
 
 /// The arguments of the `APPLY` a write is replicated as: the key, the server time, then one
 /// `ts item count id` tuple per event. They are the client's own strings wherever a replica
-/// reads them the same way, so replicating allocates nothing per event.
-pub struct ApplyArgs<'a>(Vec<&'a RedisString>);
+/// reads them the same way, so replicating allocates nothing per event; they are kept as
+/// the server's pointers, ready for `RedisModule_Replicate`, and borrowed for `'a`.
+pub struct ApplyArgs<'a> {
+    args: Vec<*mut raw::RedisModuleString>,
+    strings: PhantomData<&'a RedisString>,
+}
 
 impl<'a> ApplyArgs<'a> {
     pub fn new(key: &'a RedisString, now: &'a WriteTime, events: usize) -> Self {
         let mut args = Vec::with_capacity(2 + 4 * events);
-        args.extend([key, &now.text]);
-        ApplyArgs(args)
+        args.extend([key.inner, now.text.inner]);
+        ApplyArgs {
+            args,
+            strings: PhantomData,
+        }
     }
 
     pub fn push(
@@ -56,7 +73,30 @@ impl<'a> ApplyArgs<'a> {
         count: &'a RedisString,
         id: &'a RedisString,
     ) {
-        self.0.extend([ts, item, count, id]);
+        self.args
+            .extend([ts.inner, item.inner, count.inner, id.inner]);
+    }
+
+    /// Replicates `<prefix>.APPLY` with these arguments.
+    fn replicate(&self, ctx: &Context) {
+        // SAFETY: the server fills the API table before any command runs; reading the entry
+        // copies a function pointer.
+        let Some(replicate) = (unsafe { raw::RedisModule_Replicate }) else {
+            return;
+        };
+        // SAFETY: `ctx` is the running command's context; the name is NUL-terminated and
+        // lives as long as the module; format `v` takes an array of strings and its length,
+        // and every string is borrowed for `'a`, so all are alive. The server takes its own
+        // references to the strings it keeps.
+        unsafe {
+            replicate(
+                ctx.ctx,
+                apply_command().as_ptr(),
+                raw::FMT,
+                self.args.as_ptr(),
+                self.args.len(),
+            );
+        }
     }
 }
 
@@ -72,18 +112,19 @@ pub fn write_events(
     let outcome = with_tracker_mut(ctx, key, IfMissing::CreateDefault, |tracker| {
         tracker.ingest(events, now).map_err(from_core)
     })?;
-    ctx.replicate(apply_command(), apply.0.as_slice());
+    apply.replicate(ctx);
     if outcome.accepted > 0 {
-        notify(ctx, "add", key);
+        notify(ctx, Notice::Add, key);
     }
     notify_finalized(ctx, key, outcome.finalized_days.len());
     Ok(outcome)
 }
 
-/// `<prefix>.APPLY`, named once (the prefix is set at load).
-fn apply_command() -> &'static str {
-    static NAME: OnceLock<String> = OnceLock::new();
-    NAME.get_or_init(|| command_name("APPLY"))
+/// `<prefix>.APPLY` as a C string, made once (the prefix is set at load and holds letters,
+/// digits and `_` only, so the name has no NUL byte).
+fn apply_command() -> &'static CString {
+    static NAME: OnceLock<CString> = OnceLock::new();
+    NAME.get_or_init(|| CString::new(command_name("APPLY")).unwrap_or_default())
 }
 
 /// The `[accepted, duplicates, dropped]` reply of INGEST and APPLY.
