@@ -135,6 +135,11 @@ impl Interner {
         }
     }
 
+    /// One more than the largest id handed out so far: ids are dense below it.
+    pub fn id_bound(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Number of distinct items held.
     pub fn len(&self) -> usize {
         self.ids.iter().map(HashTable::len).sum()
