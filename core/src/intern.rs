@@ -27,12 +27,11 @@ fn spread(folded: u32) -> u64 {
     u64::from(folded).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// One held item in the table: its bytes (a copy inline, or a share of the slot's
-/// allocation, so a lookup compares bytes without going through the slot), its id and its
-/// folded hash (in what would be padding), so growing the table reads nothing else.
-#[derive(Debug, Clone)]
+/// One held item in the table: its id and its folded hash, 8 bytes, so growing the table
+/// reads nothing else. A lookup compares bytes in the slot only when the hashes are equal;
+/// the slot is read for every event anyway (its reference count).
+#[derive(Debug, Clone, Copy)]
 struct Held {
-    bytes: ItemBytes,
     id: ItemId,
     hash: u32,
 }
@@ -80,19 +79,14 @@ impl Interner {
                 (self.slots.len() - 1) as ItemId
             }
         };
-        let stored = ItemBytes::new(bytes);
         if let Some(slot) = self.slots.get_mut(id as usize) {
             *slot = Slot {
-                bytes: Some(stored.clone()),
+                bytes: Some(ItemBytes::new(bytes)),
                 hash,
                 refs: 0,
             };
         }
-        let held = Held {
-            bytes: stored,
-            id,
-            hash,
-        };
+        let held = Held { id, hash };
         self.ids[shard_of(hash)].insert_unique(spread(hash), held, |held| spread(held.hash));
         id
     }
@@ -162,12 +156,15 @@ impl Interner {
         let tables: usize = self
             .ids
             .iter()
-            .map(|table| {
-                let items: usize = table.iter().map(|held| held.bytes.heap_bytes()).sum();
-                items + heap::hash_table(table.capacity(), std::mem::size_of::<Held>())
-            })
+            .map(|table| heap::hash_table(table.capacity(), std::mem::size_of::<Held>()))
             .sum();
-        tables + self.slots.heap_bytes() + heap::buffer::<ItemId>(self.free.capacity())
+        let items: usize = self
+            .slots
+            .iter()
+            .filter_map(|slot| slot.bytes.as_ref())
+            .map(ItemBytes::heap_bytes)
+            .sum();
+        tables + items + self.slots.heap_bytes() + heap::buffer::<ItemId>(self.free.capacity())
     }
 
     /// `bytes`' hash, folded to the 32 bits a slot keeps.
@@ -178,7 +175,9 @@ impl Interner {
 
     fn find_hashed(&self, bytes: &[u8], hash: u32) -> Option<ItemId> {
         self.ids[shard_of(hash)]
-            .find(spread(hash), |held| held.bytes.as_slice() == bytes)
+            .find(spread(hash), |held| {
+                held.hash == hash && self.bytes(held.id) == bytes
+            })
             .map(|held| held.id)
     }
 }

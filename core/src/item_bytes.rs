@@ -1,19 +1,17 @@
 //! An item's bytes as the interner stores them: items of up to 22 bytes (most product,
-//! song and user ids) inline, longer ones in one shared allocation. Interning and
+//! song and user ids) inline, longer ones in one allocation of their own. Interning and
 //! forgetting a short item then allocates and frees nothing, which matters in APPROX mode,
 //! where tail items are admitted and evicted all the time.
 
-use std::sync::Arc;
-
 use crate::heap;
 
-/// The longest item kept inline: the enum stays 24 bytes, the size of the shared variant.
+/// The longest item kept inline: the enum stays 24 bytes, the size of the boxed variant.
 const INLINE: usize = 22;
 
 #[derive(Debug, Clone)]
 pub enum ItemBytes {
     Inline { len: u8, bytes: [u8; INLINE] },
-    Shared(Arc<[u8]>),
+    Boxed(Box<[u8]>),
 }
 
 impl ItemBytes {
@@ -27,14 +25,14 @@ impl ItemBytes {
                     bytes,
                 }
             }
-            None => ItemBytes::Shared(Arc::from(item)),
+            None => ItemBytes::Boxed(Box::from(item)),
         }
     }
 
     pub fn as_slice(&self) -> &[u8] {
         match self {
             ItemBytes::Inline { len, bytes } => bytes.get(..*len as usize).unwrap_or(&[]),
-            ItemBytes::Shared(bytes) => bytes,
+            ItemBytes::Boxed(bytes) => bytes,
         }
     }
 
@@ -42,7 +40,7 @@ impl ItemBytes {
     pub fn heap_bytes(&self) -> usize {
         match self {
             ItemBytes::Inline { .. } => 0,
-            ItemBytes::Shared(bytes) => heap::shared_bytes(bytes.len()),
+            ItemBytes::Boxed(bytes) => heap::buffer::<u8>(bytes.len()),
         }
     }
 }
@@ -52,7 +50,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_items_are_inline_and_long_ones_shared() {
+    fn short_items_are_inline_and_long_ones_boxed() {
         assert_eq!(std::mem::size_of::<ItemBytes>(), 24);
         assert_eq!(std::mem::size_of::<Option<ItemBytes>>(), 24);
         for len in [0, 1, INLINE, INLINE + 1, 300] {
