@@ -6,12 +6,12 @@
 //! passes; and `TOPK.QUERY` of both trackers for 5m, 1h and 24h. A fourth connection sends
 //! Redis' own HINCRBY (100 per round trip, one round trip per ms) as a control: on a busy
 //! machine any command can be descheduled mid-way, and the control shows how much of that
-//! there is. Reported: `LATENCY HISTORY command` (the module's commands) against
-//! `fast-command` (the control), the other `LATENCY LATEST` events, the SLOWLOG per command
-//! and how often the kernel preempted the server's main thread. During the load the server
-//! runs on CPU 0 and the load threads on the others (`taskset`), so on a small machine the
-//! load generator does not stretch the server's commands. Target: no module command reaches
-//! 1 ms.
+//! there is. During the load the server runs on CPU 0 and the load threads on the others
+//! (`taskset`), so on a small machine the load generator does not stretch the server's
+//! commands. Reported: `LATENCY HISTORY command` (the module's commands) against
+//! `fast-command` (the control), the other `LATENCY LATEST` events, the SLOWLOG per command,
+//! how often the kernel preempted the server's main thread, and how much CPU time the
+//! hypervisor took (steal) meanwhile. Target: no module command reaches 1 ms.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -83,9 +83,13 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
 
     let pinned = pin_apart(server);
     let preempted_before = preemptions(server);
+    let stolen_before = stolen_ticks();
     let done = load(server.port(), settings.mixed_time);
     let preempted = preemptions(server)
         .zip(preempted_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    let stolen = stolen_ticks()
+        .zip(stolen_before)
         .map(|(after, before)| after.saturating_sub(before));
     unpin(server);
 
@@ -119,6 +123,12 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
             "{} ({pinned})",
             preempted.map_or_else(|| "?".to_string(), |n| n.to_string())
         ),
+        "-",
+        "-",
+    ));
+    report.row(Row::info(
+        "CPU time the hypervisor took from this machine (steal, all CPUs)",
+        stolen.map_or_else(|| "?".to_string(), |ticks| format!("{} ms", ticks * 10)),
         "-",
         "-",
     ));
@@ -327,6 +337,14 @@ fn preemptions(server: &Server) -> Option<u64> {
         .lines()
         .find_map(|line| line.strip_prefix("nonvoluntary_ctxt_switches:"))
         .and_then(|n| n.trim().parse().ok())
+}
+
+/// CPU time stolen by the hypervisor so far, in ticks of 10 ms (the `steal` column of the
+/// `cpu` line of `/proc/stat`); on a virtual machine it stalls whatever was running.
+fn stolen_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().find(|line| line.starts_with("cpu "))?;
+    cpu.split_whitespace().nth(8)?.parse().ok()
 }
 
 /// The latencies (ms) of `LATENCY HISTORY event`.
