@@ -26,6 +26,13 @@ fn tracker() -> Tracker {
     .unwrap()
 }
 
+/// The names of the items sent before the jump.
+fn old_items() -> Vec<Vec<u8>> {
+    (0..OLD_ITEMS)
+        .map(|i| format!("old-{i}").into_bytes())
+        .collect()
+}
+
 /// Entries the sliding windows still hold in buckets the clock has passed, and items of
 /// dropped days not released yet.
 fn leftovers(tracker: &Tracker) -> usize {
@@ -83,9 +90,7 @@ fn check_answers(tracker: &Tracker, new: &[Vec<u8>]) {
 #[test]
 fn cleanup_after_a_jump_is_spread_and_invisible() {
     let mut tracker = tracker();
-    let names: Vec<Vec<u8>> = (0..OLD_ITEMS)
-        .map(|i| format!("old-{i}").into_bytes())
-        .collect();
+    let names = old_items();
     for round in 0..3i64 {
         let events: Vec<Event<'_>> = names
             .iter()
@@ -133,9 +138,7 @@ fn cleanup_after_a_jump_is_spread_and_invisible() {
 #[test]
 fn advance_without_moving_the_clock_goes_on_cleaning() {
     let mut tracker = tracker();
-    let names: Vec<Vec<u8>> = (0..OLD_ITEMS)
-        .map(|i| format!("old-{i}").into_bytes())
-        .collect();
+    let names = old_items();
     let events: Vec<Event<'_>> = names
         .iter()
         .map(|item| Event {

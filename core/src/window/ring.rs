@@ -227,6 +227,20 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashMap;
 
+    /// A ring given `(bucket, item, amount)` adds with hints kept as a window keeps them, and
+    /// the amount of each item in each bucket.
+    fn filled(adds: Vec<(i64, ItemId, u64)>) -> (BucketRing, HashMap<(i64, ItemId), u64>) {
+        let mut ring = BucketRing::default();
+        let mut hints: HashMap<ItemId, u32> = HashMap::new();
+        let mut model: HashMap<(i64, ItemId), u64> = HashMap::new();
+        for (index, id, amount) in adds {
+            let hint = hints.entry(id).or_insert(u32::MAX);
+            ring.add(index, id, amount, hint);
+            *model.entry((index, id)).or_default() += amount;
+        }
+        (ring, model)
+    }
+
     proptest! {
         /// Adds to random buckets with hints kept as a window keeps them: every bucket's
         /// merged amounts equal the brute force, and late entries stay bounded.
@@ -234,14 +248,7 @@ mod tests {
         fn merged_amounts_match_brute_force(
             adds in proptest::collection::vec((0i64..6, 0u32..30, 1u64..1000), 1..600),
         ) {
-            let mut ring = BucketRing::default();
-            let mut hints: HashMap<ItemId, u32> = HashMap::new();
-            let mut model: HashMap<(i64, ItemId), u64> = HashMap::new();
-            for (index, id, amount) in adds {
-                let hint = hints.entry(id).or_insert(u32::MAX);
-                ring.add(index, id, amount, hint);
-                *model.entry((index, id)).or_default() += amount;
-            }
+            let (ring, model) = filled(adds);
             for (index, bucket) in ring.iter() {
                 let mut expected: Vec<(ItemId, u64)> = model
                     .iter()
@@ -267,14 +274,7 @@ mod tests {
             cut in 0i64..10,
             budgets in proptest::collection::vec(1usize..50, 1..20),
         ) {
-            let mut ring = BucketRing::default();
-            let mut hints: HashMap<ItemId, u32> = HashMap::new();
-            let mut model: HashMap<(i64, ItemId), u64> = HashMap::new();
-            for (index, id, amount) in adds {
-                let hint = hints.entry(id).or_insert(u32::MAX);
-                ring.add(index, id, amount, hint);
-                *model.entry((index, id)).or_default() += amount;
-            }
+            let (mut ring, model) = filled(adds);
             let mut expired: HashMap<ItemId, u64> = HashMap::new();
             let mut calls = 0;
             while ring.first() < cut {
