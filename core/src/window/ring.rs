@@ -2,44 +2,39 @@
 //! `i * width <= ts < (i + 1) * width`. Buckets are addressed by their absolute index, are
 //! created as events arrive, and leave from the old end when the window slides.
 //!
-//! A bucket is a flat list of `(item, amount)` entries, 12 bytes each, in arrival order. The
+//! A bucket is a flat list of `(item, amount)` entries, 8 bytes each (an amount of 2^32 - 1
+//! or more, which takes billions of events, goes to a side table), in arrival order. The
 //! window finds an item's entry through a hint it keeps in its tally (the entry's position
 //! in the newest bucket), so counting needs no lookup of its own. An item may have more than
 //! one entry in a bucket (a late event lands in an older bucket whose entry the hint does not
 //! point at); what counts is the sum, and a bucket that took many late entries merges its
 //! duplicates.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::heap;
 use crate::intern::ItemId;
 use crate::segmented::SegmentedVec;
 use crate::work::WorkBudget;
 
-/// One entry: an item and an amount, stored as two 32-bit halves so an entry is 12 bytes.
+/// An entry's amount that stands for "the amount is in [`Bucket::large`]".
+const LARGE: u32 = u32::MAX;
+
+/// One entry: an item and an amount, 8 bytes. An amount of [`LARGE`] or more is kept in
+/// the bucket's side table, by the entry's position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     id: ItemId,
-    amount: [u32; 2],
-}
-
-impl Entry {
-    fn new(id: ItemId, amount: u64) -> Self {
-        Entry {
-            id,
-            amount: [amount as u32, (amount >> 32) as u32],
-        }
-    }
-
-    fn amount(&self) -> u64 {
-        u64::from(self.amount[0]) | (u64::from(self.amount[1]) << 32)
-    }
+    amount: u32,
 }
 
 /// The `(item, amount)` entries of one bucket.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bucket {
     entries: SegmentedVec<Entry>,
+    /// The amounts of entries marked [`LARGE`], by position: rare, since it takes an item
+    /// counted about 4 billion times in one bucket.
+    large: BTreeMap<u32, u64>,
     /// Entries appended while the bucket was not the newest since it was last merged.
     late: usize,
 }
@@ -49,19 +44,16 @@ const MIN_LATE_BEFORE_MERGE: usize = 64;
 
 impl Bucket {
     /// A bucket of distinct items; `None` if an item appears twice.
-    pub fn from_pairs(pairs: Vec<(ItemId, u64)>) -> Option<Self> {
-        let mut entries: Vec<Entry> = pairs
-            .into_iter()
-            .map(|(id, amount)| Entry::new(id, amount))
-            .collect();
-        entries.sort_unstable_by_key(|e| e.id);
-        if entries.windows(2).any(|pair| pair[0].id == pair[1].id) {
+    pub fn from_pairs(mut pairs: Vec<(ItemId, u64)>) -> Option<Self> {
+        pairs.sort_unstable_by_key(|&(id, _)| id);
+        if pairs.windows(2).any(|pair| pair[0].0 == pair[1].0) {
             return None;
         }
-        Some(Bucket {
-            entries: entries.into_iter().collect(),
-            late: 0,
-        })
+        let mut bucket = Bucket::default();
+        for (id, amount) in pairs {
+            bucket.push(id, amount);
+        }
+        Some(bucket)
     }
 
     /// Entries held (an item may have several).
@@ -75,15 +67,17 @@ impl Bucket {
 
     /// Every entry's `(item, amount)`; an item may come more than once.
     pub fn iter(&self) -> impl Iterator<Item = (ItemId, u64)> + '_ {
-        self.entries.iter().map(|e| (e.id, e.amount()))
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(position, entry)| (entry.id, self.amount_at(position, entry)))
     }
 
     /// The sum of `id`'s entries (a scan).
     pub fn amount_of(&self, id: ItemId) -> u64 {
-        self.entries
-            .iter()
-            .filter(|e| e.id == id)
-            .map(Entry::amount)
+        self.iter()
+            .filter(|&(entry, _)| entry == id)
+            .map(|(_, amount)| amount)
             .fold(0, u64::saturating_add)
     }
 
@@ -101,33 +95,80 @@ impl Bucket {
         pairs
     }
 
+    /// The amount of `entry`, at `position`.
+    fn amount_at(&self, position: usize, entry: &Entry) -> u64 {
+        if entry.amount < LARGE {
+            return u64::from(entry.amount);
+        }
+        let position = u32::try_from(position).unwrap_or(u32::MAX);
+        self.large.get(&position).copied().unwrap_or(0)
+    }
+
+    /// Sets the amount of the entry at `position`, in the side table if it is large.
+    fn set_amount(&mut self, position: usize, amount: u64) {
+        let Some(entry) = self.entries.get_mut(position) else {
+            return;
+        };
+        let key = u32::try_from(position).unwrap_or(u32::MAX);
+        match u32::try_from(amount) {
+            Ok(small) if small < LARGE => {
+                entry.amount = small;
+                self.large.remove(&key);
+            }
+            _ => {
+                entry.amount = LARGE;
+                self.large.insert(key, amount);
+            }
+        }
+    }
+
+    /// Appends an entry.
+    fn push(&mut self, id: ItemId, amount: u64) {
+        self.entries.push(Entry { id, amount: 0 });
+        self.set_amount(self.entries.len() - 1, amount);
+    }
+
+    /// Removes the last entry, returning its `(item, amount)`.
+    fn pop(&mut self) -> Option<(ItemId, u64)> {
+        let position = self.entries.len().checked_sub(1)?;
+        let entry = self.entries.pop()?;
+        let amount = if entry.amount < LARGE {
+            u64::from(entry.amount)
+        } else {
+            let key = u32::try_from(position).unwrap_or(u32::MAX);
+            self.large.remove(&key).unwrap_or(0)
+        };
+        Some((entry.id, amount))
+    }
+
     /// Adds `amount` of `id`: to the entry at `hint` if it is `id`'s, else as a new entry,
     /// whose position becomes the hint when this is the newest bucket.
     fn add(&mut self, id: ItemId, amount: u64, hint: &mut u32, is_newest: bool) {
-        if let Some(entry) = self.entries.get_mut(*hint as usize) {
+        let position = *hint as usize;
+        if let Some(entry) = self.entries.get(position) {
             if entry.id == id {
-                *entry = Entry::new(id, entry.amount().saturating_add(amount));
+                let sum = self.amount_at(position, entry).saturating_add(amount);
+                self.set_amount(position, sum);
                 return;
             }
         }
-        self.entries.push(Entry::new(id, amount));
+        self.push(id, amount);
         if is_newest {
             *hint = u32::try_from(self.entries.len() - 1).unwrap_or(u32::MAX);
             return;
         }
         self.late += 1;
         if self.late >= MIN_LATE_BEFORE_MERGE.max(self.entries.len() / 2) {
-            self.entries = self
-                .merged()
-                .into_iter()
-                .map(|(id, amount)| Entry::new(id, amount))
-                .collect();
-            self.late = 0;
+            let merged = self.merged();
+            *self = Bucket::default();
+            for (id, amount) in merged {
+                self.push(id, amount);
+            }
         }
     }
 
     fn heap_bytes(&self) -> usize {
-        self.entries.heap_bytes()
+        self.entries.heap_bytes() + heap::btree_map::<u32, u64>(self.large.len())
     }
 }
 
@@ -192,12 +233,13 @@ impl BucketRing {
                 self.first = index;
                 return;
             };
-            while let Some(entry) = bucket.entries.last().copied() {
+            while !bucket.is_empty() {
                 if !budget.take() {
                     return;
                 }
-                bucket.entries.pop();
-                expire(entry.id, entry.amount());
+                if let Some((id, amount)) = bucket.pop() {
+                    expire(id, amount);
+                }
             }
             self.buckets.pop_front();
             self.first += 1;
@@ -227,6 +269,15 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashMap;
 
+    /// An event's amount: mostly small, sometimes near the largest increment, so that sums
+    /// pass `u32::MAX` and go to the side table.
+    fn amount() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            4 => 1u64..1000,
+            1 => (u64::from(u32::MAX) - 3)..=u64::from(u32::MAX),
+        ]
+    }
+
     /// A ring given `(bucket, item, amount)` adds with hints kept as a window keeps them, and
     /// the amount of each item in each bucket.
     fn filled(adds: Vec<(i64, ItemId, u64)>) -> (BucketRing, HashMap<(i64, ItemId), u64>) {
@@ -246,7 +297,7 @@ mod tests {
         /// merged amounts equal the brute force, and late entries stay bounded.
         #[test]
         fn merged_amounts_match_brute_force(
-            adds in proptest::collection::vec((0i64..6, 0u32..30, 1u64..1000), 1..600),
+            adds in proptest::collection::vec((0i64..6, 0u32..30, amount()), 1..600),
         ) {
             let (ring, model) = filled(adds);
             for (index, bucket) in ring.iter() {
@@ -270,7 +321,7 @@ mod tests {
         /// cut exactly once and leaves the later buckets alone.
         #[test]
         fn budgeted_expiry_hands_over_each_entry_once(
-            adds in proptest::collection::vec((0i64..8, 0u32..40, 1u64..100), 1..400),
+            adds in proptest::collection::vec((0i64..8, 0u32..40, amount()), 1..400),
             cut in 0i64..10,
             budgets in proptest::collection::vec(1usize..50, 1..20),
         ) {
@@ -315,5 +366,25 @@ mod tests {
     fn a_repeated_item_is_refused() {
         assert!(Bucket::from_pairs(vec![(1, 2), (3, 4), (1, 5)]).is_none());
         assert!(Bucket::from_pairs(vec![(1, 2), (3, 4)]).is_some());
+    }
+
+    #[test]
+    fn large_amounts_survive_decoding_and_expiry() {
+        let large = u64::from(u32::MAX);
+        let pairs = vec![(4, i64::MAX as u64), (2, large), (3, large - 1), (1, 7)];
+        let Some(mut bucket) = Bucket::from_pairs(pairs.clone()) else {
+            panic!("distinct items refused");
+        };
+        let mut sorted = pairs;
+        sorted.sort_unstable();
+        assert_eq!(bucket.merged(), sorted);
+        assert_eq!(bucket.large.len(), 2, "two amounts need the side table");
+        let mut popped = Vec::new();
+        while let Some(pair) = bucket.pop() {
+            popped.push(pair);
+        }
+        popped.sort_unstable();
+        assert_eq!(popped, sorted);
+        assert!(bucket.large.is_empty());
     }
 }
