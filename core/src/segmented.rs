@@ -60,8 +60,8 @@ impl<T> SegmentedVec<T> {
         self.segments.last()?.last()
     }
 
-    /// Appends `value`: into the last segment (which grows like a vector up to the segment
-    /// size) or into a new, full-size segment.
+    /// Appends `value`: into the last segment, which grows like a vector up to the segment
+    /// size, or into a new one (so the unused room is at most half the last segment).
     pub fn push(&mut self, value: T) {
         match self.segments.last_mut() {
             Some(last) if last.len() < Self::SEGMENT => {
@@ -72,11 +72,7 @@ impl<T> SegmentedVec<T> {
                 last.push(value);
             }
             _ => {
-                let mut segment = Vec::with_capacity(if self.segments.is_empty() {
-                    4
-                } else {
-                    Self::SEGMENT
-                });
+                let mut segment = Vec::with_capacity(4);
                 segment.push(value);
                 self.segments.push(segment);
             }
