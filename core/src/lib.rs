@@ -21,6 +21,7 @@ pub mod id_map;
 pub mod intern;
 pub mod item_bytes;
 pub mod limits;
+pub mod narrow;
 pub mod parse;
 pub mod segmented;
 pub mod space_saving;

@@ -12,23 +12,20 @@
 
 use std::cmp::Ordering;
 use std::collections::hash_map::Entry as MapEntry;
-use std::collections::BTreeMap;
 
 use crate::heap;
 use crate::id_map::IdMap;
 use crate::intern::{Interner, ItemId};
+use crate::narrow::Wide;
 use crate::segmented::SegmentedVec;
 
 /// The hint of an item no sliding window has placed yet.
 pub const NO_HINT: u32 = u32::MAX;
 
-/// A record's count that stands for "the count is in [`Tally::large`]".
-const LARGE: u32 = u32::MAX;
-
 /// An item's record: 12 bytes with 4-byte alignment, so a map slot with its id is 16.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// The count, or [`LARGE`] when it is 2^32 - 1 or more.
+    /// The count in 32 bits (see [`crate::narrow`]; the side table is keyed by item).
     count: u32,
     /// Position of the item in its level's list.
     slot: u32,
@@ -37,37 +34,12 @@ struct Entry {
     hint: u32,
 }
 
-/// The count of `id`, whose record is `entry`.
-fn count_of(large: &BTreeMap<ItemId, u64>, id: ItemId, entry: &Entry) -> u64 {
-    if entry.count < LARGE {
-        u64::from(entry.count)
-    } else {
-        large.get(&id).copied().unwrap_or(0)
-    }
-}
-
-/// Sets the count of `id`, whose record is `entry`, in `large` if it does not fit.
-fn set_count(large: &mut BTreeMap<ItemId, u64>, id: ItemId, entry: &mut Entry, count: u64) {
-    match u32::try_from(count) {
-        Ok(small) if small < LARGE => {
-            if entry.count == LARGE {
-                large.remove(&id);
-            }
-            entry.count = small;
-        }
-        _ => {
-            entry.count = LARGE;
-            large.insert(id, count);
-        }
-    }
-}
-
 /// Exact item counts, filed by level for top-K.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     entries: IdMap<Entry>,
-    /// The counts of 2^32 - 1 or more, by item: rare, since they take billions of events.
-    large: BTreeMap<ItemId, u64>,
+    /// The counts that do not fit in a record, by item.
+    large: Wide<ItemId>,
     /// `levels[i]`: the items whose count has bit length `i + 1`, in no particular order.
     levels: Vec<SegmentedVec<ItemId>>,
     total: u64,
@@ -113,14 +85,14 @@ impl Tally {
     pub fn count(&self, id: ItemId) -> u64 {
         self.entries
             .get(id)
-            .map_or(0, |entry| count_of(&self.large, id, entry))
+            .map_or(0, |entry| self.large.get(id, entry.count))
     }
 
     /// Every `(item, count)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (ItemId, u64)> + '_ {
         self.entries
             .iter()
-            .map(|(id, entry)| (id, count_of(&self.large, id, entry)))
+            .map(|(id, entry)| (id, self.large.get(id, entry.count)))
     }
 
     /// Every item held, consuming the tally: its levels' lists, joined.
@@ -146,10 +118,10 @@ impl Tally {
             MapEntry::Occupied(mut occupied) => {
                 let entry = occupied.get_mut();
                 place(&mut entry.hint);
-                let count = count_of(&self.large, id, entry);
+                let count = self.large.get(id, entry.count);
                 let from = level_of(count);
                 let sum = count.saturating_add(amount);
-                set_count(&mut self.large, id, entry, sum);
+                self.large.set(id, &mut entry.count, sum);
                 if let Some(vacated) = refile(&mut self.levels, entry, id, from, sum) {
                     self.leave_level(from, vacated);
                 }
@@ -164,7 +136,7 @@ impl Tally {
                     slot,
                     hint,
                 };
-                set_count(&mut self.large, id, &mut entry, amount);
+                self.large.set(id, &mut entry.count, amount);
                 vacant.insert(entry);
                 true
             }
@@ -178,10 +150,10 @@ impl Tally {
         let Some(entry) = self.entries.get_mut(id) else {
             return false;
         };
-        let count = count_of(&self.large, id, entry);
+        let count = self.large.get(id, entry.count);
         let from = level_of(count);
         let rest = count.saturating_sub(amount);
-        set_count(&mut self.large, id, entry, rest);
+        self.large.set(id, &mut entry.count, rest);
         if rest == 0 {
             let slot = entry.slot;
             self.entries.remove(id);
@@ -240,7 +212,7 @@ impl Tally {
     /// Approximate heap bytes.
     pub fn heap_bytes(&self) -> usize {
         self.entries.heap_bytes()
-            + heap::btree_map::<ItemId, u64>(self.large.len())
+            + self.large.heap_bytes()
             + heap::buffer::<SegmentedVec<ItemId>>(self.levels.capacity())
             + self
                 .levels

@@ -10,18 +10,16 @@
 //! point at); what counts is the sum, and a bucket that took many late entries merges its
 //! duplicates.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::heap;
 use crate::intern::ItemId;
+use crate::narrow::Wide;
 use crate::segmented::SegmentedVec;
 use crate::work::WorkBudget;
 
-/// An entry's amount that stands for "the amount is in [`Bucket::large`]".
-const LARGE: u32 = u32::MAX;
-
-/// One entry: an item and an amount, 8 bytes. An amount of [`LARGE`] or more is kept in
-/// the bucket's side table, by the entry's position.
+/// One entry: an item and its amount in 32 bits, 8 bytes (see [`crate::narrow`]; the side
+/// table is keyed by the entry's position).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     id: ItemId,
@@ -32,9 +30,8 @@ struct Entry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bucket {
     entries: SegmentedVec<Entry>,
-    /// The amounts of entries marked [`LARGE`], by position: rare, since it takes an item
-    /// counted about 4 billion times in one bucket.
-    large: BTreeMap<u32, u64>,
+    /// The amounts that do not fit in an entry, by position.
+    large: Wide<u32>,
     /// Entries appended while the bucket was not the newest since it was last merged.
     late: usize,
 }
@@ -97,28 +94,14 @@ impl Bucket {
 
     /// The amount of `entry`, at `position`.
     fn amount_at(&self, position: usize, entry: &Entry) -> u64 {
-        if entry.amount < LARGE {
-            return u64::from(entry.amount);
-        }
-        let position = u32::try_from(position).unwrap_or(u32::MAX);
-        self.large.get(&position).copied().unwrap_or(0)
+        self.large.get(position_key(position), entry.amount)
     }
 
-    /// Sets the amount of the entry at `position`, in the side table if it is large.
+    /// Sets the amount of the entry at `position`.
     fn set_amount(&mut self, position: usize, amount: u64) {
-        let Some(entry) = self.entries.get_mut(position) else {
-            return;
-        };
-        let key = u32::try_from(position).unwrap_or(u32::MAX);
-        match u32::try_from(amount) {
-            Ok(small) if small < LARGE => {
-                entry.amount = small;
-                self.large.remove(&key);
-            }
-            _ => {
-                entry.amount = LARGE;
-                self.large.insert(key, amount);
-            }
+        if let Some(entry) = self.entries.get_mut(position) {
+            self.large
+                .set(position_key(position), &mut entry.amount, amount);
         }
     }
 
@@ -132,13 +115,10 @@ impl Bucket {
     fn pop(&mut self) -> Option<(ItemId, u64)> {
         let position = self.entries.len().checked_sub(1)?;
         let entry = self.entries.pop()?;
-        let amount = if entry.amount < LARGE {
-            u64::from(entry.amount)
-        } else {
-            let key = u32::try_from(position).unwrap_or(u32::MAX);
-            self.large.remove(&key).unwrap_or(0)
-        };
-        Some((entry.id, amount))
+        Some((
+            entry.id,
+            self.large.take(position_key(position), entry.amount),
+        ))
     }
 
     /// Adds `amount` of `id`: to the entry at `hint` if it is `id`'s, else as a new entry,
@@ -168,8 +148,13 @@ impl Bucket {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.entries.heap_bytes() + heap::btree_map::<u32, u64>(self.large.len())
+        self.entries.heap_bytes() + self.large.heap_bytes()
     }
+}
+
+/// The side-table key of the entry at `position` (a bucket holds fewer than 2^32 entries).
+fn position_key(position: usize) -> u32 {
+    u32::try_from(position).unwrap_or(u32::MAX)
 }
 
 /// Consecutive buckets from absolute index `first`.
