@@ -81,7 +81,9 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
     call(&mut con, &["LATENCY", "RESET"]);
     call(&mut con, &["SLOWLOG", "RESET"]);
 
-    let pinned = pin_apart(server);
+    // Counted before pinning: the count follows this process's CPU affinity.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pinned = pin_apart(server, cpus);
     let preempted_before = preemptions(server);
     let stolen_before = stolen_ticks();
     let done = load(server.port(), settings.mixed_time);
@@ -91,7 +93,7 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
     let stolen = stolen_ticks()
         .zip(stolen_before)
         .map(|(after, before)| after.saturating_sub(before));
-    unpin(server);
+    unpin(server, cpus);
 
     // Module commands are not flagged `fast`: the monitor files them under `command`, and
     // the control HINCRBY under `fast-command`. It keeps the worst sample of each second.
@@ -282,11 +284,10 @@ fn ingest_until(
     sent
 }
 
-/// Runs the server on CPU 0 and this process (the load threads) on the other CPUs, with
-/// `taskset`, so the load generator does not take the server's CPU away in the middle of a
-/// command; says what it did.
-fn pin_apart(server: &Server) -> String {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+/// Runs the server on CPU 0 and this process (the load threads) on the other of `cpus`
+/// CPUs, with `taskset`, so the load generator does not take the server's CPU away in the
+/// middle of a command; says what it did.
+fn pin_apart(server: &Server, cpus: usize) -> String {
     let Some(pid) = server.pid() else {
         return "not pinned: no server pid".to_string();
     };
@@ -306,12 +307,9 @@ fn pin_apart(server: &Server) -> String {
     }
 }
 
-/// Lets the server and this process run on every CPU again.
-fn unpin(server: &Server) {
-    let all = format!(
-        "0-{}",
-        std::thread::available_parallelism().map_or(1, |n| n.get()) - 1
-    );
+/// Lets the server and this process run on all `cpus` CPUs again.
+fn unpin(server: &Server, cpus: usize) {
+    let all = format!("0-{}", cpus.saturating_sub(1));
     if let Some(pid) = server.pid() {
         taskset(&["-p", "-c", &all, &pid.to_string()]);
     }
