@@ -3,7 +3,6 @@
 //! replicas and the AOF judge it with the master's clock, and notify `topk.add`.
 
 use std::ffi::CString;
-use std::io::Write;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
 
@@ -27,16 +26,9 @@ impl WriteTime {
     /// Reads the server time a write uses (see [`write_now`]).
     pub fn read(ctx: &Context) -> Self {
         let ms = write_now(ctx);
-        let mut digits = [0u8; 20];
-        let mut cursor = std::io::Cursor::new(&mut digits[..]);
-        // Twenty bytes hold any i64 that is not negative, and the time is not.
-        let written = match write!(cursor, "{ms}") {
-            Ok(()) => cursor.position() as usize,
-            Err(_) => 0,
-        };
         WriteTime {
             ms,
-            text: own_string(digits.get(..written).unwrap_or_default()),
+            text: own_string(ms.to_string().as_bytes()),
         }
     }
 }
