@@ -231,6 +231,11 @@ impl BucketRing {
         }
     }
 
+    /// Buckets before absolute index `until`, with their indices.
+    pub fn iter_before(&self, until: i64) -> impl Iterator<Item = (i64, &Bucket)> {
+        self.iter().take_while(move |&(index, _)| index < until)
+    }
+
     /// Buckets from absolute index `from` on, with their indices.
     pub fn iter_from(&self, from: i64) -> impl Iterator<Item = (i64, &Bucket)> {
         let skip = usize::try_from(from.saturating_sub(self.first)).unwrap_or(0);

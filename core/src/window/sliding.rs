@@ -104,7 +104,7 @@ impl SlidingWindow {
     /// items than the covered buckets hold, merging the covered buckets answers instead.
     pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
         let cut = self.first_covered(span, t);
-        let dropped = || self.ring.iter().take_while(move |(i, _)| *i < cut);
+        let dropped = || self.ring.iter_before(cut);
         let dropped_entries = entries_in(dropped());
         if dropped_entries == 0 {
             return self.tally.top_k(interner, k, |_| 0);
@@ -126,7 +126,7 @@ impl SlidingWindow {
     /// or the covered buckets' sum when they are the shorter scan.
     pub fn count(&self, id: ItemId, span: u64, t: i64) -> u64 {
         let cut = self.first_covered(span, t);
-        let dropped = || self.ring.iter().take_while(move |(i, _)| *i < cut);
+        let dropped = || self.ring.iter_before(cut);
         let amount = |(_, bucket): (i64, &Bucket)| bucket.amount_of(id);
         if entries_in(dropped()) <= entries_in(self.ring.iter_from(cut)) {
             let gone: u64 = dropped().map(amount).sum();
