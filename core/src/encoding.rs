@@ -15,10 +15,11 @@ use crate::dedupe::{Dedupe, MAX_REMEMBERED_IDS};
 use crate::error::{CoreError, CoreResult};
 use crate::intern::{Interner, ItemId};
 use crate::limits::{MAX_COUNT, MAX_ITEM_LEN, MAX_TIMESTAMP};
+use crate::records::Layout;
 use crate::tally::Tally;
 use crate::tracker::{Stats, Tracker, TrackerParts};
 use crate::window::ring::{Bucket, BucketRing};
-use crate::window::{SlidingWindow, Window};
+use crate::window::{self, SlidingWindow, Window};
 
 const MAGIC: &[u8; 5] = b"WTOPK";
 /// The encoding written by this version. Every older version stays decodable.
@@ -334,7 +335,8 @@ fn decode_body(v2: TrackerV2) -> CoreResult<Tracker> {
         mode: v2.config.mode,
     };
     let mut windows = Vec::with_capacity(v2.windows.len());
-    for (spec, encoded) in v2.config.windows.iter().zip(&v2.windows) {
+    let layouts = window::layouts(&v2.config.windows);
+    for ((spec, encoded), layout) in v2.config.windows.iter().zip(&v2.windows).zip(layouts) {
         let window = match (spec.is_all_time(), v2.config.mode, encoded) {
             (false, Mode::Exact, WindowV2::Sliding { first, buckets }) => {
                 let live = SlidingWindow::live_buckets(spec, v2.clock);
@@ -351,12 +353,12 @@ fn decode_body(v2: TrackerV2) -> CoreResult<Tracker> {
                     ring.push_back(bucket);
                 }
                 let ring = BucketRing::from_parts(*first, ring);
-                let window = SlidingWindow::from_ring(*spec, ring);
+                let window = SlidingWindow::from_ring(*spec, layout, ring);
                 checks.retain_tally(window.tally(), &mut interner)?;
                 Window::Sliding(window)
             }
             (true, Mode::Exact, WindowV2::AllTime { counts }) => {
-                let tally = decode_tally(counts, &check_pair)?;
+                let tally = decode_tally(counts, &check_pair, layout)?;
                 checks.retain_tally(&tally, &mut interner)?;
                 Window::AllTime(tally)
             }
@@ -455,8 +457,12 @@ impl Checks<'_> {
     }
 }
 
-fn decode_tally(pairs: &[(ItemId, u64)], check_pair: &PairCheck<'_>) -> CoreResult<Tally> {
-    let mut tally = Tally::default();
+fn decode_tally(
+    pairs: &[(ItemId, u64)],
+    check_pair: &PairCheck<'_>,
+    layout: Layout,
+) -> CoreResult<Tally> {
+    let mut tally = Tally::new(layout);
     for pair in pairs {
         let (id, count) = check_pair(pair)?;
         if tally.count(id) > 0 {
@@ -494,7 +500,7 @@ fn decode_daily(
                 }
                 let counts = match (checks.mode, encoded_day) {
                     (Mode::Exact, DayV2::Exact(pairs)) => {
-                        let tally = decode_tally(pairs, check_pair)?;
+                        let tally = decode_tally(pairs, check_pair, Layout::Hashed)?;
                         checks.retain_tally(&tally, interner)?;
                         Counts::Exact(tally)
                     }

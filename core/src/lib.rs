@@ -23,6 +23,7 @@ pub mod item_bytes;
 pub mod limits;
 pub mod narrow;
 pub mod parse;
+pub mod records;
 pub mod segmented;
 pub mod space_saving;
 pub mod tally;

@@ -11,33 +11,20 @@
 //! mutating anything: a subtraction only lowers counts, so the stopping rule still holds.
 
 use std::cmp::Ordering;
-use std::collections::hash_map::Entry as MapEntry;
 
 use crate::heap;
-use crate::id_map::IdMap;
 use crate::intern::{Interner, ItemId};
 use crate::narrow::Wide;
+use crate::records::{Layout, Lookup, Record, Records};
 use crate::segmented::SegmentedVec;
 
 /// The hint of an item no sliding window has placed yet.
 pub const NO_HINT: u32 = u32::MAX;
 
-/// An item's record: 12 bytes with 4-byte alignment, so a map slot with its id is 16.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// The count in 32 bits (see [`crate::narrow`]; the side table is keyed by item).
-    count: u32,
-    /// Position of the item in its level's list.
-    slot: u32,
-    /// Where the owner last stored the item (a sliding window: its position in the newest
-    /// bucket); owners other than sliding windows leave it alone.
-    hint: u32,
-}
-
 /// Exact item counts, filed by level for top-K.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Tally {
-    entries: IdMap<Entry>,
+    entries: Records,
     /// The counts that do not fit in a record, by item.
     large: Wide<ItemId>,
     /// `levels[i]`: the items whose count has bit length `i + 1`, in no particular order.
@@ -75,7 +62,27 @@ pub fn select_top(
     pairs
 }
 
+impl Default for Tally {
+    fn default() -> Self {
+        Tally::new(Layout::Hashed)
+    }
+}
+
 impl Tally {
+    /// An empty tally keeping its records in `layout`.
+    pub fn new(layout: Layout) -> Self {
+        Tally {
+            entries: Records::new(layout),
+            large: Wide::default(),
+            levels: Vec::new(),
+            total: 0,
+        }
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.entries.layout()
+    }
+
     /// Sum of all counts.
     pub fn total(&self) -> u64 {
         self.total
@@ -113,10 +120,12 @@ impl Tally {
     /// [`Tally::add`], handing the item's hint (`NO_HINT` for a new item) to `place`, which
     /// may store the item elsewhere and update the hint in the same lookup.
     pub fn add_with_hint(&mut self, id: ItemId, amount: u64, place: impl FnOnce(&mut u32)) -> bool {
+        let Some(lookup) = self.entries.lookup(id) else {
+            return false;
+        };
         self.total = self.total.saturating_add(amount);
-        match self.entries.entry(id) {
-            MapEntry::Occupied(mut occupied) => {
-                let entry = occupied.get_mut();
+        match lookup {
+            Lookup::Held(entry) => {
                 place(&mut entry.hint);
                 let count = self.large.get(id, entry.count);
                 let from = level_of(count);
@@ -127,17 +136,17 @@ impl Tally {
                 }
                 false
             }
-            MapEntry::Vacant(vacant) => {
+            Lookup::Absent(vacancy) => {
                 let mut hint = NO_HINT;
                 place(&mut hint);
                 let slot = push_to_level(&mut self.levels, level_of(amount), id);
-                let mut entry = Entry {
+                let mut entry = Record {
                     count: 0,
                     slot,
                     hint,
                 };
                 self.large.set(id, &mut entry.count, amount);
-                vacant.insert(entry);
+                vacancy.insert(entry);
                 true
             }
         }
@@ -254,7 +263,7 @@ fn settled(candidates: &[(ItemId, u64)], k: usize, below: usize) -> bool {
 /// is no longer `from`. Returns the slot it vacated in level `from`, for the caller to fill.
 fn refile(
     levels: &mut Vec<SegmentedVec<ItemId>>,
-    entry: &mut Entry,
+    entry: &mut Record,
     id: ItemId,
     from: usize,
     count: u64,
@@ -304,15 +313,16 @@ mod tests {
     }
 
     proptest! {
-        /// Random adds and subtracts of amounts that cross levels both ways: every top-k
-        /// equals the brute force.
+        /// Random adds and subtracts of amounts that cross levels both ways, in either record
+        /// layout: every top-k equals the brute force.
         #[test]
         fn top_k_matches_brute_force(
             ops in proptest::collection::vec((0u8..40, shift(), any::<bool>()), 1..400),
             max_k in 1usize..8,
+            indexed in any::<bool>(),
         ) {
             let mut interner = Interner::default();
-            let mut tally = Tally::default();
+            let mut tally = Tally::new(if indexed { Layout::Indexed } else { Layout::Hashed });
             let mut model: HashMap<Vec<u8>, u64> = HashMap::new();
             for (item, shift, is_add) in ops {
                 let amount = (1u64 << shift) + u64::from(item % 3);

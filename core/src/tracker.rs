@@ -16,7 +16,7 @@ use crate::heap;
 use crate::intern::Interner;
 use crate::limits::{MAX_COUNT, MAX_TIMESTAMP};
 use crate::space_saving::{Counter, SpaceSaving};
-use crate::window::{Verdict, Window};
+use crate::window::{self, Verdict, Window};
 use crate::work::WorkBudget;
 
 /// Lifetime counters reported by `TOPK.INFO`.
@@ -87,7 +87,8 @@ impl Tracker {
         let windows = config
             .windows
             .iter()
-            .map(|&spec| Window::new(spec, config.mode))
+            .zip(window::layouts(&config.windows))
+            .map(|(&spec, layout)| Window::new(spec, config.mode, layout))
             .collect();
         Ok(Tracker {
             daily: Self::empty_daily(&config)?,

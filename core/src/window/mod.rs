@@ -10,6 +10,7 @@ use crate::approx::ApproxWindow;
 use crate::bounds::Bounds;
 use crate::config::{Mode, WindowSpec};
 use crate::intern::{Interner, ItemId};
+use crate::records::Layout;
 use crate::tally::Tally;
 use crate::work::WorkBudget;
 
@@ -56,12 +57,38 @@ pub enum Window {
     Approx(ApproxWindow),
 }
 
+/// The record layout of each of `specs`' exact tallies: the widest window (all-time, else
+/// the longest) holds nearly every item the tracker holds, so it keeps its records in an
+/// array by id; the others hold a fraction and keep hash maps.
+pub fn layouts(specs: &[WindowSpec]) -> Vec<Layout> {
+    let reach = |spec: &WindowSpec| {
+        if spec.is_all_time() {
+            u64::MAX
+        } else {
+            spec.length
+        }
+    };
+    let widest = specs.iter().map(reach).max();
+    let mut chosen = false;
+    specs
+        .iter()
+        .map(|spec| {
+            if !chosen && Some(reach(spec)) == widest {
+                chosen = true;
+                Layout::Indexed
+            } else {
+                Layout::Hashed
+            }
+        })
+        .collect()
+}
+
 impl Window {
-    pub fn new(spec: WindowSpec, mode: Mode) -> Self {
+    pub fn new(spec: WindowSpec, mode: Mode, layout: Layout) -> Self {
         match mode {
             Mode::Approx { capacity } => Window::Approx(ApproxWindow::new(spec, capacity)),
-            Mode::Exact if spec.is_all_time() => Window::AllTime(Tally::default()),
-            Mode::Exact => Window::Sliding(SlidingWindow::new(spec)),
+            Mode::Exact if spec.is_all_time() => Window::AllTime(Tally::new(layout)),
+            Mode::Exact => Window::Sliding(SlidingWindow::new(spec, layout)),
         }
     }
 

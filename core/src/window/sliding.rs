@@ -6,6 +6,7 @@
 
 use crate::config::WindowSpec;
 use crate::intern::{Interner, ItemId};
+use crate::records::Layout;
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
@@ -26,12 +27,12 @@ pub struct SlidingWindow {
 }
 
 impl SlidingWindow {
-    pub fn new(spec: WindowSpec) -> Self {
+    pub fn new(spec: WindowSpec, layout: Layout) -> Self {
         SlidingWindow {
             spec,
             width: spec.bucket_width().max(1) as i64,
             ring: BucketRing::default(),
-            tally: Tally::default(),
+            tally: Tally::new(layout),
         }
     }
 
@@ -148,8 +149,8 @@ impl SlidingWindow {
     /// Restores a window from its encoded ring, rebuilding the tally (the caller retains the
     /// items it holds). Items of the newest bucket get their position there as hint, so new
     /// events count into their entries rather than adding a second one.
-    pub fn from_ring(spec: WindowSpec, ring: BucketRing) -> Self {
-        let mut window = SlidingWindow::new(spec);
+    pub fn from_ring(spec: WindowSpec, layout: Layout, ring: BucketRing) -> Self {
+        let mut window = SlidingWindow::new(spec, layout);
         let newest = ring.iter().last().map(|(index, _)| index);
         for (index, bucket) in ring.iter() {
             for (position, (id, amount)) in bucket.iter().enumerate() {
@@ -245,7 +246,8 @@ mod tests {
             .into_iter()
             .flatten()
             .collect();
-        let mut window = SlidingWindow::from_ring(spec, BucketRing::from_parts(10, buckets));
+        let mut window =
+            SlidingWindow::from_ring(spec, Layout::Indexed, BucketRing::from_parts(10, buckets));
         window.add(11 * width, 1, 5);
         window.add(11 * width, 2, 6);
         let newest: Vec<(ItemId, u64)> = window
