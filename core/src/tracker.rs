@@ -16,7 +16,7 @@ use crate::heap;
 use crate::intern::Interner;
 use crate::limits::{MAX_COUNT, MAX_TIMESTAMP};
 use crate::space_saving::{Counter, SpaceSaving};
-use crate::window::{self, Verdict, Window};
+use crate::window::{self, CountedBy, Verdict, Window};
 use crate::work::WorkBudget;
 
 /// Lifetime counters reported by `TOPK.INFO`.
@@ -179,11 +179,10 @@ impl Tracker {
             finalized_days: self.move_clock(self.clock_at(now), &mut budget),
             ..IngestOutcome::default()
         };
-        let mut verdicts = Vec::with_capacity(self.windows.len() + 1);
         // Verdicts depend on the event's time and the clock only: consecutive events at the
         // same time (every event of an ADD) are judged once.
         let mut judged_at = None;
-        let (mut is_late, mut is_counted) = (false, false);
+        let (mut is_late, mut counted_by) = (false, CountedBy::default());
         for event in events {
             if self.config.clock == ClockMode::Server
                 && event.ts > now.saturating_add(self.config.future as i64)
@@ -199,19 +198,13 @@ impl Tracker {
                 }
             }
             if judged_at != Some((event.ts, self.clock)) {
-                verdicts.clear();
-                verdicts.extend(self.windows.iter().map(|w| w.judge(event.ts, self.clock)));
-                if let Some(daily) = &self.daily {
-                    verdicts.push(daily.judge(event.ts, self.clock));
-                }
-                is_late = verdicts.contains(&Verdict::Late);
-                is_counted = verdicts.contains(&Verdict::Counted);
+                (is_late, counted_by) = self.judge(event.ts);
                 judged_at = Some((event.ts, self.clock));
             }
             if is_late {
                 outcome.late += 1;
             }
-            if !is_counted {
+            if counted_by.is_nobody() {
                 outcome.dropped += 1;
                 continue;
             }
@@ -219,7 +212,7 @@ impl Tracker {
             self.stats.volume = self.stats.volume.saturating_add(event.count);
             let finalized = self.move_clock(event.ts, &mut budget);
             outcome.finalized_days.extend(finalized);
-            self.count_event(event, &verdicts);
+            self.count_event(event, counted_by);
         }
         self.clean_up(&mut budget);
         self.stats.accepted += outcome.accepted;
@@ -230,16 +223,34 @@ impl Tracker {
         Ok(outcome)
     }
 
+    /// Judges an event at `ts` against the clock: whether any window or the day finds it
+    /// late, and which of them count it.
+    fn judge(&self, ts: i64) -> (bool, CountedBy) {
+        let mut is_late = false;
+        let mut counted_by = CountedBy::default();
+        let verdicts = self.windows.iter().map(|w| w.judge(ts, self.clock));
+        let daily = self.daily.iter().map(|daily| daily.judge(ts, self.clock));
+        for (index, verdict) in verdicts.enumerate() {
+            is_late |= verdict == Verdict::Late;
+            counted_by.set_window(index, verdict == Verdict::Counted);
+        }
+        for verdict in daily {
+            is_late |= verdict == Verdict::Late;
+            counted_by.set_daily(verdict == Verdict::Counted);
+        }
+        (is_late, counted_by)
+    }
+
     /// Adds an accepted event to every window and day that counted it, and remembers its id.
-    fn count_event(&mut self, event: &Event<'_>, verdicts: &[Verdict]) {
+    fn count_event(&mut self, event: &Event<'_>, counted_by: CountedBy) {
         let id = self.interner.intern(event.item);
-        for (window, verdict) in self.windows.iter_mut().zip(verdicts) {
-            if *verdict == Verdict::Counted {
+        for (index, window) in self.windows.iter_mut().enumerate() {
+            if counted_by.window(index) {
                 window.add(event.ts, id, event.count, &mut self.interner);
             }
         }
         if let Some(daily) = &mut self.daily {
-            if verdicts.last() == Some(&Verdict::Counted) {
+            if counted_by.daily() {
                 daily.add(event.ts, id, event.count, &mut self.interner);
             }
         }

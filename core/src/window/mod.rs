@@ -10,6 +10,7 @@ use crate::approx::ApproxWindow;
 use crate::bounds::Bounds;
 use crate::config::{Mode, WindowSpec};
 use crate::intern::{Interner, ItemId};
+use crate::limits::MAX_WINDOWS;
 use crate::records::Layout;
 use crate::tally::Tally;
 use crate::work::WorkBudget;
@@ -25,6 +26,53 @@ pub enum Verdict {
     Outside,
     /// Inside the window but older than `T - lateness`: dropped here and counted as late.
     Late,
+}
+
+/// Which of a tracker's windows and its daily rollup count an event: a bit per window (a
+/// tracker has at most [`MAX_WINDOWS`]) and one for the rollup, so judging events allocates
+/// nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountedBy(u32);
+
+const DAILY_BIT: u32 = 1 << 31;
+const _: () = assert!(
+    MAX_WINDOWS < 31,
+    "a window's bit must not reach the rollup's"
+);
+
+/// The bit of window `index` (none past the rollup's).
+fn window_bit(index: usize) -> u32 {
+    if index < 31 {
+        1 << index
+    } else {
+        0
+    }
+}
+
+impl CountedBy {
+    pub fn set_window(&mut self, index: usize, counted: bool) {
+        if counted {
+            self.0 |= window_bit(index);
+        }
+    }
+
+    pub fn set_daily(&mut self, counted: bool) {
+        if counted {
+            self.0 |= DAILY_BIT;
+        }
+    }
+
+    pub fn window(self, index: usize) -> bool {
+        self.0 & window_bit(index) != 0
+    }
+
+    pub fn daily(self) -> bool {
+        self.0 & DAILY_BIT != 0
+    }
+
+    pub fn is_nobody(self) -> bool {
+        self.0 == 0
+    }
 }
 
 /// The bucket (of `width` ms) holding `t - span + 1`: the oldest a span of `span` ms
@@ -172,6 +220,30 @@ impl Window {
             Window::Sliding(window) => window.heap_bytes(),
             Window::AllTime(tally) => tally.heap_bytes(),
             Window::Approx(window) => window.heap_bytes(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_window_and_the_rollup_have_their_own_bit() {
+        for counted in 0..=MAX_WINDOWS {
+            let mut by = CountedBy::default();
+            assert!(by.is_nobody());
+            if counted < MAX_WINDOWS {
+                by.set_window(counted, true);
+            } else {
+                by.set_daily(true);
+            }
+            by.set_window(0, false);
+            assert!(!by.is_nobody());
+            for index in 0..MAX_WINDOWS {
+                assert_eq!(by.window(index), index == counted, "{counted} {index}");
+            }
+            assert_eq!(by.daily(), counted == MAX_WINDOWS);
         }
     }
 }
