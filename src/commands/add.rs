@@ -6,7 +6,7 @@ use wtopk_core::Event;
 
 use crate::args::wrong_arity;
 use crate::commands::command_name;
-use crate::commands::events::{own_string, write_events, ApplyArgs, WriteTime};
+use crate::commands::events::{count_one, no_id, write_events, ApplyArgs, WriteTime};
 use crate::errors::from_core;
 
 pub fn add(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
@@ -17,12 +17,12 @@ pub fn add(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
         return Err(wrong_arity(&command_name("ADD")));
     }
     let now = WriteTime::read(ctx);
-    let (one, no_id) = (own_string(b"1"), own_string(b"-"));
+    let (one, no_id) = (count_one(), no_id());
     let mut apply = ApplyArgs::new(key, &now, items.len());
     let events = items
         .iter()
         .map(|item| {
-            apply.push(&now.text, item, &one, &no_id);
+            apply.push(&now.text, item, one, no_id);
             Ok(Event {
                 ts: now.ms,
                 item: check_item(item.as_slice()).map_err(from_core)?,

@@ -39,6 +39,24 @@ pub fn own_string(bytes: &[u8]) -> RedisString {
     RedisString::create_from_slice(std::ptr::null_mut(), bytes)
 }
 
+thread_local! {
+    static COUNT_ONE: &'static RedisString = Box::leak(Box::new(own_string(b"1")));
+    static NO_ID: &'static RedisString = Box::leak(Box::new(own_string(b"-")));
+}
+
+/// The count `1` of `APPLY`'s tuples for ADD's events, made once per thread and kept for
+/// the module's lifetime: the server only takes references to it, so a write does not make
+/// and free its own copy.
+pub fn count_one() -> &'static RedisString {
+    COUNT_ONE.with(|string| *string)
+}
+
+/// The `-` (no id) of `APPLY`'s tuples for ADD's and INCRBY's events, kept like
+/// [`count_one`].
+pub fn no_id() -> &'static RedisString {
+    NO_ID.with(|string| *string)
+}
+
 /// The arguments of the `APPLY` a write is replicated as: the key, the server time, then one
 /// `ts item count id` tuple per event. They are the client's own strings wherever a replica
 /// reads them the same way, so replicating allocates nothing per event; they are kept as

@@ -6,7 +6,7 @@ use wtopk_core::Event;
 
 use crate::args::wrong_arity;
 use crate::commands::command_name;
-use crate::commands::events::{own_string, write_events, ApplyArgs, WriteTime};
+use crate::commands::events::{no_id, write_events, ApplyArgs, WriteTime};
 use crate::errors::from_core;
 
 pub fn incrby(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
@@ -17,7 +17,7 @@ pub fn incrby(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
         return Err(wrong_arity(&command_name("INCRBY")));
     }
     let now = WriteTime::read(ctx);
-    let no_id = own_string(b"-");
+    let no_id = no_id();
     let mut apply = ApplyArgs::new(key, &now, pairs.len() / 2);
     let events = pairs
         .chunks_exact(2)
@@ -25,7 +25,7 @@ pub fn incrby(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
             let [item, count] = pair else {
                 return Err(wrong_arity(&command_name("INCRBY")));
             };
-            apply.push(&now.text, item, count, &no_id);
+            apply.push(&now.text, item, count, no_id);
             Ok(Event {
                 ts: now.ms,
                 item: check_item(item.as_slice()).map_err(from_core)?,
