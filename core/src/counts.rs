@@ -6,6 +6,7 @@ use crate::approx::ApproxTable;
 use crate::bounds::Bounds;
 use crate::config::Mode;
 use crate::intern::{Interner, ItemId};
+use crate::segmented::SegmentedVec;
 use crate::tally::Tally;
 
 #[derive(Debug, Clone)]
@@ -57,11 +58,11 @@ impl Counts {
     }
 
     /// Gives up every id held (the day is being dropped): an exact tally's ids, any number
-    /// of them, go to `retiring` for the caller to release over time; a table, which holds
-    /// at most its capacity, releases its ids at once.
-    pub fn retire(self, retiring: &mut Vec<ItemId>, interner: &mut Interner) {
+    /// of them, go to `retiring` as its level lists, for the caller to release over time; a
+    /// table, which holds at most its capacity, releases its ids at once.
+    pub fn retire(self, retiring: &mut Vec<SegmentedVec<ItemId>>, interner: &mut Interner) {
         match self {
-            Counts::Exact(tally) => retiring.extend(tally.into_ids()),
+            Counts::Exact(tally) => retiring.extend(tally.into_levels()),
             Counts::Approx(table) => table.release_all(interner),
         }
     }

@@ -13,6 +13,7 @@ use crate::config::Mode;
 use crate::counts::Counts;
 use crate::heap;
 use crate::intern::{Interner, ItemId};
+use crate::segmented::SegmentedVec;
 use crate::window::Verdict;
 use crate::work::WorkBudget;
 
@@ -40,8 +41,9 @@ pub struct DailyRollup {
     lateness: u64,
     mode: Mode,
     days: BTreeMap<Day, Counts>,
-    /// Items of dropped days still to be released, a budget's worth per write.
-    retiring: Vec<ItemId>,
+    /// Items of dropped days still to be released, a budget's worth per write: the level
+    /// lists of their tallies, which hold each item once.
+    retiring: Vec<SegmentedVec<ItemId>>,
     final_through: Option<Day>,
     last_range: Cell<Option<DayRange>>,
 }
@@ -165,19 +167,24 @@ impl DailyRollup {
         if self.retiring.is_empty() {
             return;
         }
-        while let Some(&id) = self.retiring.last() {
+        while let Some(ids) = self.retiring.last_mut() {
+            if ids.is_empty() {
+                self.retiring.pop();
+                continue;
+            }
             if !budget.take() {
                 return;
             }
-            self.retiring.pop();
-            interner.release(id);
+            if let Some(id) = ids.pop() {
+                interner.release(id);
+            }
         }
         self.retiring = Vec::new();
     }
 
     /// Items of dropped days not released yet (each still holds one reference).
-    pub fn retiring(&self) -> &[ItemId] {
-        &self.retiring
+    pub fn retiring(&self) -> impl Iterator<Item = ItemId> + '_ {
+        self.retiring.iter().flat_map(|ids| ids.iter().copied())
     }
 
     /// The counts of a day, if it has events.
@@ -220,7 +227,12 @@ impl DailyRollup {
     pub fn heap_bytes(&self) -> usize {
         self.zone.heap_bytes()
             + heap::btree_map::<Day, Counts>(self.days.len())
-            + heap::buffer::<ItemId>(self.retiring.capacity())
+            + heap::buffer::<SegmentedVec<ItemId>>(self.retiring.capacity())
+            + self
+                .retiring
+                .iter()
+                .map(SegmentedVec::heap_bytes)
+                .sum::<usize>()
             + self.days.values().map(Counts::heap_bytes).sum::<usize>()
     }
 }

@@ -102,13 +102,10 @@ impl Tally {
             .map(|(id, entry)| (id, self.large.get(id, entry.count)))
     }
 
-    /// Every item held, consuming the tally: its levels' lists, joined.
-    pub fn into_ids(self) -> Vec<ItemId> {
-        let mut ids = Vec::with_capacity(self.levels.iter().map(SegmentedVec::len).sum());
-        for level in self.levels {
-            ids.extend(level);
-        }
-        ids
+    /// Every item held, consuming the tally: its nonempty level lists, which hold each item
+    /// once. The records are freed now, the lists as the caller empties them.
+    pub fn into_levels(self) -> impl Iterator<Item = SegmentedVec<ItemId>> {
+        self.levels.into_iter().filter(|level| !level.is_empty())
     }
 
     /// Adds `amount` to `id`. Returns true if the item was absent (the caller retains it).

@@ -49,7 +49,7 @@ fn leftovers(tracker: &Tracker) -> usize {
             _ => 0,
         })
         .sum();
-    windows + tracker.daily().map_or(0, |daily| daily.retiring().len())
+    windows + tracker.daily().map_or(0, |daily| daily.retiring().count())
 }
 
 /// Every window, the count of an old and of a new item, and today answer as if only the
