@@ -89,3 +89,42 @@ pub fn rate_and_cost(per_second: f64, usec_per_call: Option<f64>, per: &str) -> 
         None => crate::report::rate(per_second),
     }
 }
+
+/// Rounds of [`measure_interleaved`].
+const ROUNDS: u32 = 3;
+
+/// [`measure_with_stats`] of each of `workloads` (with the command whose `usec_per_call` to
+/// read; one command per workload) over `connections`, taken in turns: the measuring time is
+/// split into rounds, and each round measures every workload once for its share. On a shared
+/// machine whose speed drifts over seconds, the workloads then see the same machine and
+/// their ratios hold. Only the first round warms up for the full `settings.warmup`.
+pub fn measure_interleaved<const N: usize>(
+    server: &Server,
+    settings: &Settings,
+    workloads: [(&Workload, &str); N],
+    connections: usize,
+) -> [Measured; N] {
+    let mut con = server.connect();
+    call(&mut con, &["CONFIG", "RESETSTAT"]);
+    let share = settings.throughput_time / ROUNDS;
+    let mut rates = [Rate {
+        commands: 0.0,
+        items: 0.0,
+    }; N];
+    for round in 0..ROUNDS {
+        let warmup = if round == 0 {
+            settings.warmup
+        } else {
+            settings.warmup / 5
+        };
+        for ((workload, _), sum) in workloads.iter().zip(&mut rates) {
+            let rate = measure(server.port(), workload, connections, warmup, share);
+            sum.commands += rate.commands / f64::from(ROUNDS);
+            sum.items += rate.items / f64::from(ROUNDS);
+        }
+    }
+    std::array::from_fn(|i| Measured {
+        rate: rates[i],
+        usec_per_call: usec_per_call(&mut con, workloads[i].1),
+    })
+}
