@@ -13,7 +13,7 @@ use crate::config::Mode;
 use crate::counts::Counts;
 use crate::heap;
 use crate::intern::{Interner, ItemId};
-use crate::segmented::SegmentedVec;
+use crate::segmented::{self, SegmentedVec};
 use crate::window::Verdict;
 use crate::work::WorkBudget;
 
@@ -227,12 +227,7 @@ impl DailyRollup {
     pub fn heap_bytes(&self) -> usize {
         self.zone.heap_bytes()
             + heap::btree_map::<Day, Counts>(self.days.len())
-            + heap::buffer::<SegmentedVec<ItemId>>(self.retiring.capacity())
-            + self
-                .retiring
-                .iter()
-                .map(SegmentedVec::heap_bytes)
-                .sum::<usize>()
+            + segmented::heap_bytes_of_lists(&self.retiring)
             + self.days.values().map(Counts::heap_bytes).sum::<usize>()
     }
 }

@@ -723,6 +723,29 @@ mod tests {
         );
     }
 
+    /// The layouts of the windows' tallies.
+    fn tally_layouts(tracker: &Tracker) -> Vec<Layout> {
+        tracker
+            .windows()
+            .iter()
+            .filter_map(|window| match window {
+                Window::Sliding(sliding) => Some(sliding.tally().layout()),
+                Window::AllTime(tally) => Some(tally.layout()),
+                Window::Approx(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_decoded_tracker_keeps_the_widest_windows_records_by_id() {
+        let tracker = filled();
+        let expected = window::layouts(&tracker.config().windows);
+        assert!(expected.contains(&Layout::Indexed));
+        assert_eq!(tally_layouts(&tracker), expected);
+        let decoded = decode(&encode(&tracker)).unwrap();
+        assert_eq!(tally_layouts(&decoded), expected);
+    }
+
     #[test]
     fn version_1_still_decodes() {
         let tracker = filled();

@@ -41,10 +41,9 @@ impl Record {
 }
 
 /// How a tally stores its records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
     /// A hash map by id: memory in proportion to the items held.
-    #[default]
     Hashed,
     /// An array indexed by id: memory in proportion to the largest id held.
     Indexed,

@@ -126,6 +126,13 @@ impl<T> SegmentedVec<T> {
     }
 }
 
+/// Bytes allocated by a vector of lists: its own buffer and every list's.
+#[allow(clippy::ptr_arg)] // the vector's capacity counts, which a slice does not have
+pub fn heap_bytes_of_lists<T>(lists: &Vec<SegmentedVec<T>>) -> usize {
+    heap::buffer::<SegmentedVec<T>>(lists.capacity())
+        + lists.iter().map(SegmentedVec::heap_bytes).sum::<usize>()
+}
+
 impl<T> FromIterator<T> for SegmentedVec<T> {
     fn from_iter<I: IntoIterator<Item = T>>(values: I) -> Self {
         let mut list = SegmentedVec::default();

@@ -12,11 +12,10 @@
 
 use std::cmp::Ordering;
 
-use crate::heap;
 use crate::intern::{Interner, ItemId};
 use crate::narrow::Wide;
 use crate::records::{Layout, Lookup, Record, Records};
-use crate::segmented::SegmentedVec;
+use crate::segmented::{self, SegmentedVec};
 
 /// The hint of an item no sliding window has placed yet.
 pub const NO_HINT: u32 = u32::MAX;
@@ -219,12 +218,7 @@ impl Tally {
     pub fn heap_bytes(&self) -> usize {
         self.entries.heap_bytes()
             + self.large.heap_bytes()
-            + heap::buffer::<SegmentedVec<ItemId>>(self.levels.capacity())
-            + self
-                .levels
-                .iter()
-                .map(SegmentedVec::heap_bytes)
-                .sum::<usize>()
+            + segmented::heap_bytes_of_lists(&self.levels)
     }
 
     /// Removes the item at `slot` of level `level`, moving the level's last item there.

@@ -117,12 +117,10 @@ pub fn layouts(specs: &[WindowSpec]) -> Vec<Layout> {
         }
     };
     let widest = specs.iter().map(reach).max();
-    let mut chosen = false;
-    specs
-        .iter()
-        .map(|spec| {
-            if !chosen && Some(reach(spec)) == widest {
-                chosen = true;
+    let chosen = specs.iter().position(|spec| Some(reach(spec)) == widest);
+    (0..specs.len())
+        .map(|index| {
+            if Some(index) == chosen {
                 Layout::Indexed
             } else {
                 Layout::Hashed
@@ -227,6 +225,33 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_widest_window_keeps_its_records_by_id() {
+        let specs = |lengths: &[u64]| -> Vec<WindowSpec> {
+            lengths
+                .iter()
+                .map(|&length| {
+                    if length == 0 {
+                        WindowSpec::all_time()
+                    } else {
+                        WindowSpec::sliding(length)
+                    }
+                })
+                .collect()
+        };
+        use Layout::{Hashed, Indexed};
+        assert_eq!(
+            layouts(&specs(&[300_000, 3_600_000, 86_400_000])),
+            [Hashed, Hashed, Indexed]
+        );
+        assert_eq!(
+            layouts(&specs(&[300_000, 0, 86_400_000])),
+            [Hashed, Indexed, Hashed]
+        );
+        assert_eq!(layouts(&specs(&[60_000, 60_000])), [Indexed, Hashed]);
+        assert!(layouts(&[]).is_empty());
+    }
 
     #[test]
     fn every_window_and_the_rollup_have_their_own_bit() {
