@@ -1,10 +1,11 @@
-//! A map from item id to a value, split into 16 shards. A hash map grows by rehashing every
-//! entry at once, which at a hundred thousand items holds the server for milliseconds, and a
-//! tracker's tallies all grow at the same moment (they see the same new items). Ids are
-//! handed out in sequence, so the shard is picked by a well-mixed hash of the id, not its
-//! low bits: shards then fill unevenly and each grows at its own time, a sixteenth of the
-//! entries at once. Ids are dense integers the tracker assigns, not chosen by clients, so
-//! these fixed hashes spread them well and cannot be attacked.
+//! A map from item id to a value, split into 16 shards once it is large. A hash map grows by
+//! rehashing every entry at once, which at a hundred thousand items holds the server for
+//! milliseconds, and a tracker's tallies all grow at the same moment (they see the same new
+//! items). Ids are handed out in sequence, so the shard is picked by a well-mixed hash of the
+//! id, not its low bits: shards then fill unevenly and each grows at its own time, a
+//! sixteenth of the entries at once. A small map is one table: 16 tables of a few items each
+//! would cost a small tracker kilobytes. Ids are dense integers the tracker assigns, not
+//! chosen by clients, so these fixed hashes spread them well and cannot be attacked.
 
 use std::collections::hash_map::{Entry, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -49,72 +50,90 @@ impl Hasher for IdHasher {
 
 type Shard<V> = HashMap<ItemId, V, BuildHasherDefault<IdHasher>>;
 
-/// Values by item id, in 16 shards, allocated with the first value (a map that never
-/// holds anything, such as an idle window's, stays one pointer).
+/// Items a map holds in one shard before it splits into [`SHARDS`]: growing a table of this
+/// size, or moving it into shards, takes tens of microseconds.
+const SPLIT_AT: usize = 2_048;
+
+/// Values by item id. A map starts with no shard, takes one with its first value (so an
+/// idle window's map stays an empty vector, and a small one is one small table), and
+/// splits into 16 shards when that one reaches [`SPLIT_AT`] values.
 #[derive(Debug, Clone)]
 pub struct IdMap<V> {
-    shards: Option<Box<[Shard<V>; SHARDS]>>,
+    /// None, one, or [`SHARDS`] shards; with one, it holds every id.
+    shards: Vec<Shard<V>>,
 }
 
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
-        IdMap { shards: None }
+        IdMap { shards: Vec::new() }
     }
 }
 
 impl<V> IdMap<V> {
-    fn shard(&self, id: ItemId) -> Option<&Shard<V>> {
-        Some(&self.shards.as_ref()?[shard_of(id) % SHARDS])
+    /// The index of `id`'s shard.
+    fn shard_index(&self, id: ItemId) -> usize {
+        if self.shards.len() == SHARDS {
+            shard_of(id)
+        } else {
+            0
+        }
     }
 
-    /// `id`'s shard, if the shards exist.
-    fn existing_shard_mut(&mut self, id: ItemId) -> Option<&mut Shard<V>> {
-        Some(&mut self.shards.as_mut()?[shard_of(id) % SHARDS])
+    /// `id`'s shard, creating the first one or splitting into [`SHARDS`] if due.
+    fn shard_mut(&mut self, id: ItemId) -> Option<&mut Shard<V>> {
+        match self.shards.as_slice() {
+            [] => self.shards.push(Shard::default()),
+            [only] if only.len() >= SPLIT_AT => self.split(),
+            _ => {}
+        }
+        let index = self.shard_index(id);
+        self.shards.get_mut(index)
     }
 
-    /// `id`'s shard, allocating the shards first if needed.
-    fn shard_mut(&mut self, id: ItemId) -> &mut Shard<V> {
-        let shards = self
-            .shards
-            .get_or_insert_with(|| Box::new(std::array::from_fn(|_| Shard::default())));
-        &mut shards[shard_of(id) % SHARDS]
-    }
-
-    fn shards(&self) -> impl Iterator<Item = &Shard<V>> {
-        self.shards.iter().flat_map(|shards| shards.iter())
+    /// Moves the values of the one shard into [`SHARDS`] shards.
+    fn split(&mut self) {
+        let mut shards: Vec<Shard<V>> = (0..SHARDS).map(|_| Shard::default()).collect();
+        for (id, value) in self.shards.drain(..).flatten() {
+            if let Some(shard) = shards.get_mut(shard_of(id)) {
+                shard.insert(id, value);
+            }
+        }
+        self.shards = shards;
     }
 
     pub fn get(&self, id: ItemId) -> Option<&V> {
-        self.shard(id)?.get(&id)
+        self.shards.get(self.shard_index(id))?.get(&id)
     }
 
     pub fn get_mut(&mut self, id: ItemId) -> Option<&mut V> {
-        self.existing_shard_mut(id)?.get_mut(&id)
+        let index = self.shard_index(id);
+        self.shards.get_mut(index)?.get_mut(&id)
     }
 
-    pub fn entry(&mut self, id: ItemId) -> Entry<'_, ItemId, V> {
-        self.shard_mut(id).entry(id)
+    /// `id`'s entry; `None` only if the shard is missing, which [`IdMap::shard_mut`] rules
+    /// out.
+    pub fn entry(&mut self, id: ItemId) -> Option<Entry<'_, ItemId, V>> {
+        Some(self.shard_mut(id)?.entry(id))
     }
 
     pub fn remove(&mut self, id: ItemId) -> Option<V> {
-        self.existing_shard_mut(id)?.remove(&id)
+        let index = self.shard_index(id);
+        self.shards.get_mut(index)?.remove(&id)
     }
 
     /// Every `(id, value)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (ItemId, &V)> {
-        self.shards()
+        self.shards
+            .iter()
             .flat_map(|shard| shard.iter().map(|(&id, value)| (id, value)))
     }
 
-    /// Heap bytes: the shards' array and every shard's table.
+    /// Heap bytes: the list of shards and every shard's table.
     pub fn heap_bytes(&self) -> usize {
-        let array = self
-            .shards
-            .as_ref()
-            .map_or(0, |_| std::mem::size_of::<[Shard<V>; SHARDS]>());
-        array
+        heap::buffer::<Shard<V>>(self.shards.capacity())
             + self
-                .shards()
+                .shards
+                .iter()
                 .map(|shard| heap::hash_map::<ItemId, V>(shard.capacity()))
                 .sum::<usize>()
     }
@@ -127,14 +146,20 @@ mod tests {
     #[test]
     fn ids_land_in_their_shard_and_come_back() {
         let mut map: IdMap<u64> = IdMap::default();
-        for id in 0..1000u32 {
-            *map.entry(id).or_insert(0) += u64::from(id);
+        assert_eq!(map.heap_bytes(), 0);
+        let count = 5 * SPLIT_AT as u32;
+        for id in 0..count {
+            if let Some(entry) = map.entry(id) {
+                *entry.or_insert(0) += u64::from(id);
+            }
+            let expected = if (id as usize) < SPLIT_AT { 1 } else { SHARDS };
+            assert_eq!(map.shards.len(), expected, "after id {id}");
         }
-        assert_eq!(map.iter().count(), 1000);
-        assert_eq!(map.get(999), Some(&999));
+        assert_eq!(map.iter().count(), count as usize);
+        assert!((0..count).all(|id| map.get(id) == Some(&u64::from(id))));
         assert_eq!(map.remove(17), Some(17));
         assert_eq!(map.get(17), None);
-        assert_eq!(map.iter().count(), 999);
-        assert!(map.shards().all(|shard| shard.len() >= 40));
+        assert_eq!(map.iter().count(), count as usize - 1);
+        assert!(map.shards.iter().all(|shard| shard.len() >= 40));
     }
 }

@@ -111,10 +111,11 @@ impl Records {
     }
 
     /// `id`'s record, or the place for it. The array first grows up to `id` (ids come from
-    /// the tracker's interner, which hands them out densely), so `None` never happens.
+    /// the tracker's interner, which hands them out densely) and the map makes its shard, so
+    /// `None` never happens.
     pub fn lookup(&mut self, id: ItemId) -> Option<Lookup<'_>> {
         match self {
-            Records::Hashed(map) => Some(match map.entry(id) {
+            Records::Hashed(map) => Some(match map.entry(id)? {
                 Entry::Occupied(occupied) => Lookup::Held(occupied.into_mut()),
                 Entry::Vacant(vacant) => Lookup::Absent(Vacancy::Hashed(vacant)),
             }),
