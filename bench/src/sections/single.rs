@@ -6,7 +6,7 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::{create_tracker, flush, measure_interleaved, rate_and_cost, Measured};
+use super::{create_tracker, flush, measure_interleaved, rate_and_cost};
 use crate::config::{Settings, SEED, UNIVERSE, ZIPF_EXPONENT};
 use crate::load::Workload;
 use crate::report::{ratio, Report, Row};
@@ -43,12 +43,10 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
         eprintln!("bench: part 1, {connections} connection(s)");
         let workloads = [(&add, "topk.add"), (&hincrby, "hincrby"), (&incr, "incr")];
         let [(module, module_cell), (hash, hash_cell), (string, string_cell)] =
-            measure_interleaved(server, settings, workloads, connections).map(
-                |measured: Measured| {
-                    let ops = measured.rate.commands;
-                    (ops, rate_and_cost(ops, measured.usec_per_call, "call"))
-                },
-            );
+            measure_interleaved(server, settings, workloads, connections).map(|measured| {
+                let ops = measured.rate.commands;
+                (ops, rate_and_cost(ops, measured.usec_per_call, "call"))
+            });
         let plural = if connections == 1 { "" } else { "s" };
         report.row(
             Row::info(
