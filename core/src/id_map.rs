@@ -1,141 +1,129 @@
-//! A map from item id to a value, split into 16 shards once it is large. A hash map grows by
-//! rehashing every entry at once, which at a hundred thousand items holds the server for
-//! milliseconds, and a tracker's tallies all grow at the same moment (they see the same new
-//! items). Ids are handed out in sequence, so the shard is picked by a well-mixed hash of the
-//! id, not its low bits: shards then fill unevenly and each grows at its own time, a
-//! sixteenth of the entries at once. A small map is one table: 16 tables of a few items each
-//! would cost a small tracker kilobytes. Ids are dense integers the tracker assigns, not
-//! chosen by clients, so these fixed hashes spread them well and cannot be attacked.
+//! A map from item id to a value, in a [`SplitTable`]: it grows in steps of a few thousand
+//! entries, so it never holds the server long, however many items it holds. Ids are dense
+//! integers the tracker assigns, not chosen by clients, so a fixed hash cannot be attacked.
+//! It is a full mix (MurmurHash3's finalizer), not one multiplication: that would spread ids
+//! in sequence so evenly that every shard made in one round of splits would fill, and grow
+//! its table, at the same moment, thousands of tables within a few hundred inserts. And a
+//! tracker's maps see the same new items, so each map salts the ids it hashes with its own
+//! value: their tables then grow at different moments rather than all at once.
 
-use std::collections::hash_map::{Entry, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::heap;
 use crate::intern::ItemId;
+use crate::split_table::{SplitEntry, SplitTable, TableHash, Vacancy};
 
-const SHARD_BITS: u32 = 4;
-const SHARDS: usize = 1 << SHARD_BITS;
+/// The salt of the next map: a process-wide sequence (Weyl's, by the golden ratio), so maps
+/// made one after the other get salts far apart.
+static NEXT_SALT: AtomicU32 = AtomicU32::new(0);
+const SALT_STEP: u32 = 0x9E37_79B9;
 
-/// The shard of an id: the top bits of MurmurHash3's finalizer. (A single multiplication
-/// would spread consecutive ids so evenly that the shards would fill, and grow, in step.)
-fn shard_of(id: ItemId) -> usize {
-    let mut x = u64::from(id);
+/// The hash of a salted id.
+fn hash_key(key: u32) -> u64 {
+    let mut x = u64::from(key);
     x ^= x >> 33;
     x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
     x ^= x >> 33;
     x = x.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
-    x ^= x >> 33;
-    (x >> (64 - SHARD_BITS)) as usize
+    x ^ (x >> 33)
 }
 
-/// Hashes an id within its shard by another multiplication.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct IdHasher(u64);
+/// A value and its salted id, as the table holds them.
+#[derive(Debug, Clone)]
+struct Keyed<V> {
+    key: u32,
+    value: V,
+}
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u32(&mut self, id: u32) {
-        self.0 = u64::from(id).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+impl<V> TableHash for Keyed<V> {
+    fn table_hash(&self) -> u64 {
+        hash_key(self.key)
     }
 }
 
-type Shard<V> = HashMap<ItemId, V, BuildHasherDefault<IdHasher>>;
-
-/// Items a map holds in one shard before it splits into [`SHARDS`]: growing a table of this
-/// size, or moving it into shards, takes tens of microseconds.
-const SPLIT_AT: usize = 2_048;
-
-/// Values by item id. A map starts with no shard, takes one with its first value (so an
-/// idle window's map stays an empty vector, and a small one is one small table), and
-/// splits into 16 shards when that one reaches [`SPLIT_AT`] values.
+/// Values by item id.
 #[derive(Debug, Clone)]
 pub struct IdMap<V> {
-    /// None, one, or [`SHARDS`] shards; with one, it holds every id.
-    shards: Vec<Shard<V>>,
+    table: SplitTable<Keyed<V>>,
+    /// XORed into every id this map holds (a clone keeps it, with its table).
+    salt: u32,
 }
 
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
-        IdMap { shards: Vec::new() }
+        IdMap {
+            table: SplitTable::default(),
+            salt: NEXT_SALT.fetch_add(SALT_STEP, Ordering::Relaxed),
+        }
+    }
+}
+
+/// An id's place in the map: its value, or room for one.
+pub enum IdEntry<'a, V> {
+    Occupied(&'a mut V),
+    Vacant(IdVacancy<'a, V>),
+}
+
+/// Room for an absent id's value.
+pub struct IdVacancy<'a, V> {
+    key: u32,
+    entry: Vacancy<'a, Keyed<V>>,
+}
+
+impl<V> IdVacancy<'_, V> {
+    pub fn insert(self, value: V) {
+        self.entry.insert(Keyed {
+            key: self.key,
+            value,
+        });
     }
 }
 
 impl<V> IdMap<V> {
-    /// The index of `id`'s shard.
-    fn shard_index(&self, id: ItemId) -> usize {
-        if self.shards.len() == SHARDS {
-            shard_of(id)
-        } else {
-            0
-        }
-    }
-
-    /// `id`'s shard, creating the first one or splitting into [`SHARDS`] if due.
-    fn shard_mut(&mut self, id: ItemId) -> Option<&mut Shard<V>> {
-        match self.shards.as_slice() {
-            [] => self.shards.push(Shard::default()),
-            [only] if only.len() >= SPLIT_AT => self.split(),
-            _ => {}
-        }
-        let index = self.shard_index(id);
-        self.shards.get_mut(index)
-    }
-
-    /// Moves the values of the one shard into [`SHARDS`] shards.
-    fn split(&mut self) {
-        let mut shards: Vec<Shard<V>> = (0..SHARDS).map(|_| Shard::default()).collect();
-        for (id, value) in self.shards.drain(..).flatten() {
-            if let Some(shard) = shards.get_mut(shard_of(id)) {
-                shard.insert(id, value);
-            }
-        }
-        self.shards = shards;
-    }
-
+    #[inline]
     pub fn get(&self, id: ItemId) -> Option<&V> {
-        self.shards.get(self.shard_index(id))?.get(&id)
+        let key = id ^ self.salt;
+        let keyed = self.table.find(hash_key(key), |keyed| keyed.key == key)?;
+        Some(&keyed.value)
     }
 
+    #[inline]
     pub fn get_mut(&mut self, id: ItemId) -> Option<&mut V> {
-        let index = self.shard_index(id);
-        self.shards.get_mut(index)?.get_mut(&id)
+        let key = id ^ self.salt;
+        let keyed = self
+            .table
+            .find_mut(hash_key(key), |keyed| keyed.key == key)?;
+        Some(&mut keyed.value)
     }
 
-    /// `id`'s entry; `None` only if the shard is missing, which [`IdMap::shard_mut`] rules
-    /// out.
-    pub fn entry(&mut self, id: ItemId) -> Option<Entry<'_, ItemId, V>> {
-        Some(self.shard_mut(id)?.entry(id))
+    /// `id`'s entry; `None` only if the table had no shard for it, which
+    /// [`SplitTable::entry`] rules out.
+    #[inline]
+    pub fn entry(&mut self, id: ItemId) -> Option<IdEntry<'_, V>> {
+        let key = id ^ self.salt;
+        Some(
+            match self.table.entry(hash_key(key), |keyed| keyed.key == key)? {
+                SplitEntry::Occupied(keyed) => IdEntry::Occupied(&mut keyed.value),
+                SplitEntry::Vacant(entry) => IdEntry::Vacant(IdVacancy { key, entry }),
+            },
+        )
     }
 
     pub fn remove(&mut self, id: ItemId) -> Option<V> {
-        let index = self.shard_index(id);
-        self.shards.get_mut(index)?.remove(&id)
+        let key = id ^ self.salt;
+        let keyed = self.table.remove(hash_key(key), |keyed| keyed.key == key)?;
+        Some(keyed.value)
     }
 
     /// Every `(id, value)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (ItemId, &V)> {
-        self.shards
+        self.table
             .iter()
-            .flat_map(|shard| shard.iter().map(|(&id, value)| (id, value)))
+            .map(|keyed| (keyed.key ^ self.salt, &keyed.value))
     }
 
-    /// Heap bytes: the list of shards and every shard's table.
+    /// Heap bytes of the table.
     pub fn heap_bytes(&self) -> usize {
-        heap::buffer::<Shard<V>>(self.shards.capacity())
-            + self
-                .shards
-                .iter()
-                .map(|shard| heap::hash_map::<ItemId, V>(shard.capacity()))
-                .sum::<usize>()
+        self.table.heap_bytes()
     }
 }
 
@@ -144,22 +132,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_land_in_their_shard_and_come_back() {
+    fn maps_get_different_salts() {
+        let (a, b) = (IdMap::<u8>::default(), IdMap::<u8>::default());
+        assert_ne!(a.salt, b.salt);
+    }
+
+    #[test]
+    fn ids_come_back_with_their_values() {
         let mut map: IdMap<u64> = IdMap::default();
         assert_eq!(map.heap_bytes(), 0);
-        let count = 5 * SPLIT_AT as u32;
+        let count = 20_000u32;
         for id in 0..count {
-            if let Some(entry) = map.entry(id) {
-                *entry.or_insert(0) += u64::from(id);
+            match map.entry(id) {
+                Some(IdEntry::Vacant(vacancy)) => vacancy.insert(u64::from(id)),
+                _ => panic!("{id} is new"),
             }
-            let expected = if (id as usize) < SPLIT_AT { 1 } else { SHARDS };
-            assert_eq!(map.shards.len(), expected, "after id {id}");
+        }
+        if let Some(IdEntry::Occupied(value)) = map.entry(5) {
+            *value += 1;
         }
         assert_eq!(map.iter().count(), count as usize);
-        assert!((0..count).all(|id| map.get(id) == Some(&u64::from(id))));
+        assert_eq!(map.get(5), Some(&6));
+        assert!((6..count).all(|id| map.get(id) == Some(&u64::from(id))));
         assert_eq!(map.remove(17), Some(17));
         assert_eq!(map.get(17), None);
+        assert_eq!(map.get_mut(18).map(|value| *value), Some(18));
         assert_eq!(map.iter().count(), count as usize - 1);
-        assert!(map.shards.iter().all(|shard| shard.len() >= 40));
     }
 }

@@ -3,11 +3,11 @@
 //! aggregate holds the item with a nonzero count (a reference count) and is then recycled.
 
 use ahash::RandomState;
-use hashbrown::HashTable;
 
 use crate::heap;
 use crate::item_bytes::ItemBytes;
 use crate::segmented::SegmentedVec;
+use crate::split_table::{SplitTable, TableHash};
 
 /// The id of an interned item; dense from 0, recycled after release.
 pub type ItemId = u32;
@@ -21,8 +21,8 @@ struct Slot {
 }
 
 /// The table hash of a folded 32-bit hash. A multiplication by an odd constant keeps the
-/// low bits (which pick the bucket) as well spread as the folded hash's and mixes every bit
-/// into the high ones (the table's tag).
+/// low bits (which pick the bucket) as well spread as the folded hash's and mixes the folded
+/// hash into the middle bits (which pick the shard) and the high ones (the tag).
 fn spread(folded: u32) -> u64 {
     u64::from(folded).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
@@ -36,14 +36,10 @@ struct Held {
     hash: u32,
 }
 
-/// Shards of the table, picked by the top bits of the folded hash. Growing a table rehashes
-/// all of it at once; a shard holds a sixteenth of the items, so growing one holds the
-/// server a sixteenth as long.
-const SHARD_BITS: u32 = 4;
-const SHARDS: usize = 1 << SHARD_BITS;
-
-fn shard_of(hash: u32) -> usize {
-    (hash >> (32 - SHARD_BITS)) as usize % SHARDS
+impl TableHash for Held {
+    fn table_hash(&self) -> u64 {
+        spread(self.hash)
+    }
 }
 
 /// Bytes <-> id, with reference counts. Each item's bytes are hashed once, when it is
@@ -51,8 +47,8 @@ fn shard_of(hash: u32) -> usize {
 /// forgetting the item by id, so neither hashes or compares bytes again.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    /// Held items, in shards.
-    ids: [HashTable<Held>; SHARDS],
+    /// Held items; a [`SplitTable`], so growing it never holds the server long.
+    ids: SplitTable<Held>,
     hasher: RandomState,
     /// Per id; segmented, so a growing tracker never moves them all at once.
     slots: SegmentedVec<Slot>,
@@ -87,7 +83,7 @@ impl Interner {
             };
         }
         let held = Held { id, hash };
-        self.ids[shard_of(hash)].insert_unique(spread(hash), held, |held| spread(held.hash));
+        self.ids.insert_unique(spread(hash), held);
         id
     }
 
@@ -120,11 +116,7 @@ impl Interner {
             return;
         };
         if slot.refs == 0 && slot.bytes.take().is_some() {
-            if let Ok(entry) =
-                self.ids[shard_of(slot.hash)].find_entry(spread(slot.hash), |held| held.id == id)
-            {
-                entry.remove();
-            }
+            self.ids.remove(spread(slot.hash), |held| held.id == id);
             self.free.push(id);
         }
     }
@@ -136,11 +128,11 @@ impl Interner {
 
     /// Number of distinct items held.
     pub fn len(&self) -> usize {
-        self.ids.iter().map(HashTable::len).sum()
+        self.ids.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.iter().all(HashTable::is_empty)
+        self.ids.is_empty()
     }
 
     /// Held items in id order, for encoding.
@@ -153,18 +145,16 @@ impl Interner {
 
     /// Approximate heap bytes: the items, the table and the slots.
     pub fn heap_bytes(&self) -> usize {
-        let tables: usize = self
-            .ids
-            .iter()
-            .map(|table| heap::hash_table(table.capacity(), std::mem::size_of::<Held>()))
-            .sum();
         let items: usize = self
             .slots
             .iter()
             .filter_map(|slot| slot.bytes.as_ref())
             .map(ItemBytes::heap_bytes)
             .sum();
-        tables + items + self.slots.heap_bytes() + heap::buffer::<ItemId>(self.free.capacity())
+        self.ids.heap_bytes()
+            + items
+            + self.slots.heap_bytes()
+            + heap::buffer::<ItemId>(self.free.capacity())
     }
 
     /// `bytes`' hash, folded to the 32 bits a slot keeps.
@@ -173,8 +163,9 @@ impl Interner {
         (hash ^ (hash >> 32)) as u32
     }
 
+    #[inline]
     fn find_hashed(&self, bytes: &[u8], hash: u32) -> Option<ItemId> {
-        self.ids[shard_of(hash)]
+        self.ids
             .find(spread(hash), |held| {
                 held.hash == hash && self.bytes(held.id) == bytes
             })

@@ -26,6 +26,7 @@ pub mod parse;
 pub mod records;
 pub mod segmented;
 pub mod space_saving;
+pub mod split_table;
 pub mod tally;
 pub mod tracker;
 pub mod window;

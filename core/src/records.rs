@@ -6,9 +6,7 @@
 //! array is the better choice for the one aggregate that holds nearly every item the tracker
 //! holds (the widest window); the map for the others, which hold a fraction.
 
-use std::collections::hash_map::{Entry, VacantEntry};
-
-use crate::id_map::IdMap;
+use crate::id_map::{IdEntry, IdMap, IdVacancy};
 use crate::intern::ItemId;
 use crate::segmented::SegmentedVec;
 
@@ -64,16 +62,14 @@ pub enum Lookup<'a> {
 
 /// Where an absent item's record goes.
 pub enum Vacancy<'a> {
-    Hashed(VacantEntry<'a, ItemId, Record>),
+    Hashed(IdVacancy<'a, Record>),
     Indexed(&'a mut Record),
 }
 
 impl Vacancy<'_> {
     pub fn insert(self, record: Record) {
         match self {
-            Vacancy::Hashed(vacant) => {
-                vacant.insert(record);
-            }
+            Vacancy::Hashed(vacancy) => vacancy.insert(record),
             Vacancy::Indexed(at) => *at = record,
         }
     }
@@ -116,8 +112,8 @@ impl Records {
     pub fn lookup(&mut self, id: ItemId) -> Option<Lookup<'_>> {
         match self {
             Records::Hashed(map) => Some(match map.entry(id)? {
-                Entry::Occupied(occupied) => Lookup::Held(occupied.into_mut()),
-                Entry::Vacant(vacant) => Lookup::Absent(Vacancy::Hashed(vacant)),
+                IdEntry::Occupied(record) => Lookup::Held(record),
+                IdEntry::Vacant(vacancy) => Lookup::Absent(Vacancy::Hashed(vacancy)),
             }),
             Records::Indexed(records) => {
                 let index = id as usize;
