@@ -66,11 +66,9 @@ pub struct Vacancy<'a, T> {
 }
 
 impl<'a, T: TableHash> Vacancy<'a, T> {
-    pub fn insert(self, value: T) -> &'a mut T {
+    pub fn insert(self, value: T) {
         *self.len += 1;
-        self.shard
-            .insert_unique(self.hash, value, T::table_hash)
-            .into_mut()
+        self.shard.insert_unique(self.hash, value, T::table_hash);
     }
 }
 
