@@ -19,7 +19,7 @@ pub const HOUR: i64 = 60 * MINUTE;
 pub const DAY: i64 = 24 * HOUR;
 
 /// Events per `TOPK.INGEST` or pairs per `ZADD`, and commands per round trip, when loading.
-const BATCH: usize = 1_000;
+pub const LOAD_BATCH: usize = 1_000;
 const DEPTH: usize = 10;
 
 /// The events `(timestamp, item rank)` of one dataset and the names of its items.
@@ -96,10 +96,10 @@ impl Stream {
     /// accepted.
     pub fn ingest(&self, con: &mut Connection, key: &str) -> u64 {
         let mut accepted = 0;
-        for round in self.events.chunks(BATCH * DEPTH) {
+        for round in self.events.chunks(LOAD_BATCH * DEPTH) {
             let mut packed = Vec::new();
             let mut commands = 0;
-            for batch in round.chunks(BATCH) {
+            for batch in round.chunks(LOAD_BATCH) {
                 let mut args: Vec<Vec<u8>> = vec![b"TOPK.INGEST".to_vec(), key.into()];
                 for &(ts, rank) in batch {
                     args.push(ts.to_string().into_bytes());
@@ -120,10 +120,10 @@ impl Stream {
     /// Stores `counts` in the sorted set `key` (ZADD batches).
     pub fn store_counts(&self, con: &mut Connection, key: &str, counts: &HashMap<u32, u64>) {
         let pairs: Vec<(&u32, &u64)> = counts.iter().collect();
-        for round in pairs.chunks(BATCH * DEPTH) {
+        for round in pairs.chunks(LOAD_BATCH * DEPTH) {
             let mut packed = Vec::new();
             let mut commands = 0;
-            for batch in round.chunks(BATCH) {
+            for batch in round.chunks(LOAD_BATCH) {
                 let mut args: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), key.into()];
                 for (&rank, &count) in batch {
                     args.push(count.to_string().into_bytes());
