@@ -65,7 +65,7 @@ pub struct Vacancy<'a, T> {
     len: &'a mut usize,
 }
 
-impl<'a, T: TableHash> Vacancy<'a, T> {
+impl<T: TableHash> Vacancy<'_, T> {
     pub fn insert(self, value: T) {
         *self.len += 1;
         self.shard.insert_unique(self.hash, value, T::table_hash);
@@ -174,20 +174,20 @@ impl<T: TableHash> SplitTable<T> {
             return;
         };
         let bit = 1 << self.level;
-        let moves = |value: &T| route(value.table_hash()) & bit != 0;
+        let moves = |hash: u64| route(hash) & bit != 0;
         // Both halves go to new tables of their size: taking entries out of the old one
         // would leave tombstones, which lengthen lookups and make it grow early.
         let full = std::mem::take(shard);
-        let moving = full.iter().filter(|value| moves(value)).count();
+        let moving = full
+            .iter()
+            .filter(|value| moves(value.table_hash()))
+            .count();
         let mut stay = HashTable::with_capacity(full.len() - moving);
         let mut sibling = HashTable::with_capacity(moving);
         for value in full {
-            let half = if moves(&value) {
-                &mut sibling
-            } else {
-                &mut stay
-            };
-            half.insert_unique(value.table_hash(), value, T::table_hash);
+            let hash = value.table_hash();
+            let half = if moves(hash) { &mut sibling } else { &mut stay };
+            half.insert_unique(hash, value, T::table_hash);
         }
         *shard = stay;
         self.shards.push(sibling);
