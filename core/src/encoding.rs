@@ -18,7 +18,8 @@ use crate::limits::{MAX_COUNT, MAX_ITEM_LEN, MAX_TIMESTAMP};
 use crate::records::Layout;
 use crate::tally::Tally;
 use crate::tracker::{Stats, Tracker, TrackerParts};
-use crate::window::ring::{Bucket, BucketRing};
+use crate::window::bucket::Bucket;
+use crate::window::ring::BucketRing;
 use crate::window::{self, SlidingWindow, Window};
 
 const MAGIC: &[u8; 5] = b"WTOPK";

@@ -493,14 +493,17 @@ impl Tracker {
     }
 
     /// Goes on with what earlier writes left of bucket expiry and of releasing dropped days'
-    /// items, as far as `budget` lets it (every write ends with this, whether or not it moved
-    /// the clock).
+    /// items, then with compacting buckets, as far as `budget` lets it (every write ends with
+    /// this, whether or not it moved the clock).
     fn clean_up(&mut self, budget: &mut WorkBudget) {
         for window in &mut self.windows {
             window.slide_to(self.clock, &mut self.interner, budget);
         }
         if let Some(daily) = &mut self.daily {
             daily.release_retiring(&mut self.interner, budget);
+        }
+        for window in &mut self.windows {
+            window.compact(budget);
         }
     }
 

@@ -7,7 +7,9 @@
 //! answer as of the clock, and the encoding and the digest leave the leftovers out, so only
 //! the count of distinct items held and the memory figures see them until they are gone.
 //! Every event creates at most one entry per window and one item per day, and its share
-//! covers that, so with the base on top the leftovers shrink with every write.
+//! covers that, so with the base on top the leftovers shrink with every write. What the
+//! cleanup leaves of the allowance goes on with compacting a bucket (see
+//! [`crate::window::bucket`]).
 
 /// Items a write may touch in cleanup regardless of its size. Expiring an entry takes
 /// 150 ns to 1 us (its tally record, its level list and the interner, each a cache miss

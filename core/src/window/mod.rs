@@ -3,6 +3,7 @@
 //! and the all-time window is a tally alone; in APPROX mode either is an
 //! [`crate::approx::ApproxWindow`]. All answer at any clock value without mutation.
 
+pub mod bucket;
 pub mod ring;
 pub mod sliding;
 
@@ -154,6 +155,14 @@ impl Window {
             Window::Sliding(window) => window.slide_to(t, interner, budget),
             Window::AllTime(_) => {}
             Window::Approx(window) => window.slide_to(t, interner),
+        }
+    }
+
+    /// Goes on with the compaction of a bucket under way (EXACT sliding windows; see
+    /// [`bucket::Bucket`]), as far as `budget` lets it.
+    pub fn compact(&mut self, budget: &mut WorkBudget) {
+        if let Window::Sliding(window) = self {
+            window.compact(budget);
         }
     }
 

@@ -1,167 +1,27 @@
 //! A ring of tumbling buckets: bucket `i` holds the per-item amounts of events with
 //! `i * width <= ts < (i + 1) * width`. Buckets are addressed by their absolute index, are
-//! created as events arrive, and leave from the old end when the window slides.
-//!
-//! A bucket is a flat list of `(item, amount)` entries, 8 bytes each (an amount of 2^32 - 1
-//! or more, which takes billions of events, goes to a side table), in arrival order. The
-//! window finds an item's entry through a hint it keeps in its tally (the entry's position
-//! in the newest bucket), so counting needs no lookup of its own. An item may have more than
-//! one entry in a bucket (a late event lands in an older bucket whose entry the hint does not
-//! point at); what counts is the sum, and a bucket that took many late entries merges its
-//! duplicates.
+//! created as events arrive, and leave from the old end when the window slides. At most one
+//! bucket of a ring compacts at a time (see [`Bucket`]); every late entry the ring takes moves
+//! two of its entries, and the writes' leftover cleanup allowance moves more, so a compaction
+//! ends before the ring has taken as many late entries as the bucket held.
 
 use std::collections::VecDeque;
 
 use crate::heap;
 use crate::intern::ItemId;
-use crate::narrow::Wide;
-use crate::segmented::SegmentedVec;
+use crate::window::bucket::Bucket;
 use crate::work::WorkBudget;
 
-/// One entry: an item and its amount in 32 bits, 8 bytes (see [`crate::narrow`]; the side
-/// table is keyed by the entry's position).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    id: ItemId,
-    amount: u32,
-}
-
-/// The `(item, amount)` entries of one bucket.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Bucket {
-    entries: SegmentedVec<Entry>,
-    /// The amounts that do not fit in an entry, by position.
-    large: Wide<u32>,
-    /// Entries appended while the bucket was not the newest since it was last merged.
-    late: usize,
-}
-
-/// Late entries a bucket takes before it merges duplicates, at least.
-const MIN_LATE_BEFORE_MERGE: usize = 64;
-
-impl Bucket {
-    /// A bucket of distinct items; `None` if an item appears twice.
-    pub fn from_pairs(mut pairs: Vec<(ItemId, u64)>) -> Option<Self> {
-        pairs.sort_unstable_by_key(|&(id, _)| id);
-        if pairs.windows(2).any(|pair| pair[0].0 == pair[1].0) {
-            return None;
-        }
-        let mut bucket = Bucket::default();
-        for (id, amount) in pairs {
-            bucket.push(id, amount);
-        }
-        Some(bucket)
-    }
-
-    /// Entries held (an item may have several).
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Every entry's `(item, amount)`; an item may come more than once.
-    pub fn iter(&self) -> impl Iterator<Item = (ItemId, u64)> + '_ {
-        self.entries
-            .iter()
-            .enumerate()
-            .map(|(position, entry)| (entry.id, self.amount_at(position, entry)))
-    }
-
-    /// The sum of `id`'s entries (a scan).
-    pub fn amount_of(&self, id: ItemId) -> u64 {
-        self.iter()
-            .filter(|&(entry, _)| entry == id)
-            .map(|(_, amount)| amount)
-            .fold(0, u64::saturating_add)
-    }
-
-    /// One `(item, amount)` per item, sorted by item.
-    pub fn merged(&self) -> Vec<(ItemId, u64)> {
-        let mut pairs: Vec<(ItemId, u64)> = self.iter().collect();
-        pairs.sort_unstable_by_key(|&(id, _)| id);
-        pairs.dedup_by(|next, kept| {
-            let same = next.0 == kept.0;
-            if same {
-                kept.1 = kept.1.saturating_add(next.1);
-            }
-            same
-        });
-        pairs
-    }
-
-    /// The amount of `entry`, at `position`.
-    fn amount_at(&self, position: usize, entry: &Entry) -> u64 {
-        self.large.get(position_key(position), entry.amount)
-    }
-
-    /// Sets the amount of the entry at `position`.
-    fn set_amount(&mut self, position: usize, amount: u64) {
-        if let Some(entry) = self.entries.get_mut(position) {
-            self.large
-                .set(position_key(position), &mut entry.amount, amount);
-        }
-    }
-
-    /// Appends an entry.
-    fn push(&mut self, id: ItemId, amount: u64) {
-        self.entries.push(Entry { id, amount: 0 });
-        self.set_amount(self.entries.len() - 1, amount);
-    }
-
-    /// Removes the last entry, returning its `(item, amount)`.
-    fn pop(&mut self) -> Option<(ItemId, u64)> {
-        let position = self.entries.len().checked_sub(1)?;
-        let entry = self.entries.pop()?;
-        Some((
-            entry.id,
-            self.large.take(position_key(position), entry.amount),
-        ))
-    }
-
-    /// Adds `amount` of `id`: to the entry at `hint` if it is `id`'s, else as a new entry,
-    /// whose position becomes the hint when this is the newest bucket.
-    fn add(&mut self, id: ItemId, amount: u64, hint: &mut u32, is_newest: bool) {
-        let position = *hint as usize;
-        if let Some(entry) = self.entries.get(position) {
-            if entry.id == id {
-                let sum = self.amount_at(position, entry).saturating_add(amount);
-                self.set_amount(position, sum);
-                return;
-            }
-        }
-        self.push(id, amount);
-        if is_newest {
-            *hint = u32::try_from(self.entries.len() - 1).unwrap_or(u32::MAX);
-            return;
-        }
-        self.late += 1;
-        if self.late >= MIN_LATE_BEFORE_MERGE.max(self.entries.len() / 2) {
-            let merged = self.merged();
-            *self = Bucket::default();
-            for (id, amount) in merged {
-                self.push(id, amount);
-            }
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.entries.heap_bytes() + self.large.heap_bytes()
-    }
-}
-
-/// The side-table key of the entry at `position` (a bucket holds fewer than 2^32 entries).
-fn position_key(position: usize) -> u32 {
-    u32::try_from(position).unwrap_or(u32::MAX)
-}
+/// Entries a compaction moves for each late entry its ring takes.
+const STEPS_PER_LATE_ENTRY: usize = 2;
 
 /// Consecutive buckets from absolute index `first`.
 #[derive(Debug, Clone, Default)]
 pub struct BucketRing {
     first: i64,
     buckets: VecDeque<Bucket>,
+    /// The absolute index of the bucket compacting, if any.
+    compacting: Option<i64>,
 }
 
 impl BucketRing {
@@ -194,14 +54,64 @@ impl BucketRing {
         };
         while self.buckets.len() <= offset {
             if let Some(newest) = self.buckets.back_mut() {
-                newest.entries.shrink_to_fit();
+                newest.shrink_to_fit();
             }
             self.buckets.push_back(Bucket::default());
         }
         let is_newest = offset + 1 == self.buckets.len();
-        if let Some(bucket) = self.buckets.get_mut(offset) {
-            bucket.add(id, amount, hint, is_newest);
+        let Some(bucket) = self.buckets.get_mut(offset) else {
+            return;
+        };
+        bucket.add(id, amount, hint, is_newest);
+        if is_newest {
+            return;
         }
+        if self.compacting.is_some() {
+            for _ in 0..STEPS_PER_LATE_ENTRY {
+                self.compact_step();
+            }
+        } else if bucket.late_to_compact().is_some() {
+            bucket.start_compaction();
+            self.compacting = Some(index);
+        }
+    }
+
+    /// Goes on with the compaction under way, if any, as far as `budget` lets it (one unit
+    /// per entry moved).
+    pub fn compact(&mut self, budget: &mut WorkBudget) {
+        while self.compacting.is_some() && budget.take() {
+            self.compact_step();
+        }
+    }
+
+    /// Moves one entry of the compacting bucket. Once its compaction has ended (also when
+    /// expiry ended it or took the bucket), starts the next: the bucket with the most late
+    /// entries among those that took enough.
+    fn compact_step(&mut self) {
+        let Some(index) = self.compacting else {
+            return;
+        };
+        let underway = self.bucket_mut(index).is_some_and(Bucket::compact_step);
+        if underway {
+            return;
+        }
+        self.compacting = None;
+        let next = self
+            .iter()
+            .filter_map(|(index, bucket)| Some((bucket.late_to_compact()?, index)))
+            .max();
+        if let Some((_, index)) = next {
+            if let Some(bucket) = self.bucket_mut(index) {
+                bucket.start_compaction();
+                self.compacting = Some(index);
+            }
+        }
+    }
+
+    /// The bucket at absolute index `index`, if held.
+    fn bucket_mut(&mut self, index: i64) -> Option<&mut Bucket> {
+        let offset = usize::try_from(index.checked_sub(self.first)?).ok()?;
+        self.buckets.get_mut(offset)
     }
 
     /// Removes the entries of buckets older than `index` while `budget` lasts, oldest bucket
@@ -244,7 +154,11 @@ impl BucketRing {
 
     /// Restores a ring from its encoding.
     pub fn from_parts(first: i64, buckets: VecDeque<Bucket>) -> Self {
-        BucketRing { first, buckets }
+        BucketRing {
+            first,
+            buckets,
+            compacting: None,
+        }
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -256,6 +170,7 @@ impl BucketRing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::window::bucket::MIN_LATE_BEFORE_COMPACTING;
     use proptest::prelude::*;
     use std::collections::HashMap;
 
@@ -268,28 +183,38 @@ mod tests {
         ]
     }
 
-    /// A ring given `(bucket, item, amount)` adds with hints kept as a window keeps them, and
-    /// the amount of each item in each bucket.
-    fn filled(adds: Vec<(i64, ItemId, u64)>) -> (BucketRing, HashMap<(i64, ItemId), u64>) {
+    /// A ring given `(bucket, item, amount, allowance)` adds with hints kept as a window
+    /// keeps them, each followed by a compaction allowance as a write's cleanup leaves it,
+    /// and the amount of each item in each bucket.
+    fn filled(adds: Vec<(i64, ItemId, u64, usize)>) -> (BucketRing, HashMap<(i64, ItemId), u64>) {
         let mut ring = BucketRing::default();
         let mut hints: HashMap<ItemId, u32> = HashMap::new();
         let mut model: HashMap<(i64, ItemId), u64> = HashMap::new();
-        for (index, id, amount) in adds {
+        for (index, id, amount, allowance) in adds {
             let hint = hints.entry(id).or_insert(u32::MAX);
             ring.add(index, id, amount, hint);
+            ring.compact(&mut WorkBudget::exactly(allowance));
             *model.entry((index, id)).or_default() += amount;
         }
         (ring, model)
     }
 
+    /// Adds to random buckets of a ring, mostly late, with a random cleanup allowance each.
+    fn adds(
+        buckets: i64,
+        items: u32,
+        most: usize,
+    ) -> impl Strategy<Value = Vec<(i64, ItemId, u64, usize)>> {
+        proptest::collection::vec((0..buckets, 0..items, amount(), 0usize..3), 1..most)
+    }
+
     proptest! {
-        /// Adds to random buckets with hints kept as a window keeps them: every bucket's
-        /// merged amounts equal the brute force, and late entries stay bounded.
+        /// Every bucket's merged amounts equal the brute force, compacting or not, and the
+        /// ring holds a bounded number of entries per distinct (bucket, item).
         #[test]
-        fn merged_amounts_match_brute_force(
-            adds in proptest::collection::vec((0i64..6, 0u32..30, amount()), 1..600),
-        ) {
+        fn merged_amounts_match_brute_force(adds in adds(6, 30, 2_000)) {
             let (ring, model) = filled(adds);
+            let mut entries = 0;
             for (index, bucket) in ring.iter() {
                 let mut expected: Vec<(ItemId, u64)> = model
                     .iter()
@@ -301,8 +226,13 @@ mod tests {
                 for &(id, amount) in &expected {
                     prop_assert_eq!(bucket.amount_of(id), amount);
                 }
-                prop_assert!(bucket.len() <= 2 * expected.len() + MIN_LATE_BEFORE_MERGE);
+                entries += bucket.len();
             }
+            // Without compactions the ring would hold an entry per late add; random adds
+            // stay within 2 * pairs + 64 * buckets, and adversarial ones (every late add to a
+            // bucket waiting for another's compaction) can reach past it.
+            let slack = MIN_LATE_BEFORE_COMPACTING * ring.iter().count();
+            prop_assert!(entries <= 3 * model.len() + 2 * slack, "{} entries", entries);
         }
     }
 
@@ -311,7 +241,7 @@ mod tests {
         /// cut exactly once and leaves the later buckets alone.
         #[test]
         fn budgeted_expiry_hands_over_each_entry_once(
-            adds in proptest::collection::vec((0i64..8, 0u32..40, amount()), 1..400),
+            adds in adds(8, 40, 1_000),
             cut in 0i64..10,
             budgets in proptest::collection::vec(1usize..50, 1..20),
         ) {
@@ -343,38 +273,34 @@ mod tests {
     }
 
     #[test]
-    fn amounts_past_u32_are_kept_whole() {
-        let mut bucket = Bucket::default();
-        let mut hint = u32::MAX;
-        bucket.add(7, u64::from(u32::MAX), &mut hint, true);
-        bucket.add(7, 5, &mut hint, true);
-        assert_eq!(bucket.len(), 1);
-        assert_eq!(bucket.amount_of(7), u64::from(u32::MAX) + 5);
-    }
-
-    #[test]
-    fn a_repeated_item_is_refused() {
-        assert!(Bucket::from_pairs(vec![(1, 2), (3, 4), (1, 5)]).is_none());
-        assert!(Bucket::from_pairs(vec![(1, 2), (3, 4)]).is_some());
-    }
-
-    #[test]
-    fn large_amounts_survive_decoding_and_expiry() {
-        let large = u64::from(u32::MAX);
-        let pairs = vec![(4, i64::MAX as u64), (2, large), (3, large - 1), (1, 7)];
-        let Some(mut bucket) = Bucket::from_pairs(pairs.clone()) else {
-            panic!("distinct items refused");
-        };
-        let mut sorted = pairs;
-        sorted.sort_unstable();
-        assert_eq!(bucket.merged(), sorted);
-        assert_eq!(bucket.large.len(), 2, "two amounts need the side table");
-        let mut popped = Vec::new();
-        while let Some(pair) = bucket.pop() {
-            popped.push(pair);
+    fn a_late_add_moves_at_most_a_few_entries() {
+        let mut ring = BucketRing::default();
+        let no_hint = || u32::MAX;
+        for id in 0..20_000 {
+            ring.add(0, id, 1, &mut no_hint());
         }
-        popped.sort_unstable();
-        assert_eq!(popped, sorted);
-        assert!(bucket.large.is_empty());
+        ring.add(1, 0, 1, &mut no_hint());
+        let moved = |ring: &BucketRing| ring.iter().next().map_or(0, |(_, b)| b.moved());
+        let mut compacting = false;
+        for id in (0..40_000).map(|i| i % 20_000) {
+            let before = moved(&ring);
+            ring.add(0, id, 1, &mut no_hint());
+            let after = moved(&ring);
+            assert!(after.saturating_sub(before) <= STEPS_PER_LATE_ENTRY);
+            compacting |= after > 0;
+        }
+        assert!(
+            compacting,
+            "20,000 late entries in a bucket of 20,000 start a compaction"
+        );
+        ring.compact(&mut WorkBudget::exactly(usize::MAX));
+        let bucket = ring
+            .iter()
+            .next()
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default();
+        assert!(bucket.len() <= 20_000 + MIN_LATE_BEFORE_COMPACTING);
+        assert_eq!(bucket.merged().len(), 20_000);
+        assert!(bucket.merged().iter().all(|&(_, amount)| amount == 3));
     }
 }

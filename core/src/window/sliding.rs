@@ -13,7 +13,8 @@ use std::ops::RangeInclusive;
 use ahash::RandomState;
 
 use crate::tally::{select_top, Tally, NO_HINT};
-use crate::window::ring::{Bucket, BucketRing};
+use crate::window::bucket::Bucket;
+use crate::window::ring::BucketRing;
 use crate::window::{first_covered, judge_sliding, Verdict};
 use crate::work::WorkBudget;
 
@@ -83,6 +84,11 @@ impl SlidingWindow {
                 interner.release(id);
             }
         });
+    }
+
+    /// Goes on with the compaction of a bucket under way, as far as `budget` lets it.
+    pub fn compact(&mut self, budget: &mut WorkBudget) {
+        self.ring.compact(budget);
     }
 
     /// The buckets the window covers at clock `t`, with their indices: the ring without what
@@ -235,7 +241,7 @@ mod tests {
     use super::*;
     use std::collections::VecDeque;
 
-    use crate::window::ring::Bucket;
+    use crate::window::bucket::Bucket;
 
     #[test]
     fn a_restored_window_counts_into_the_newest_buckets_entries() {
