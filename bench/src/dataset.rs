@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rand::seq::SliceRandom;
 use rand::Rng;
 use redis::Connection;
 
@@ -50,6 +51,7 @@ impl Stream {
             ranks.extend(0..universe as u32);
         }
         ranks.extend((0..zipf_events).map(|_| zipf.sample(rng) as u32));
+        ranks.shuffle(rng);
         let events = ranks
             .into_iter()
             .map(|rank| (rng.gen_range(first..now - 1_000), rank))
