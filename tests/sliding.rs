@@ -172,3 +172,50 @@ fn window_all_keeps_every_event() {
         &["window", "all"],
     );
 }
+
+/// A write at the largest timestamp to a tracker whose buckets hold thousands of entries:
+/// the windows drop those buckets and start one at the new clock. (They used to fill the gap
+/// with one empty bucket per bucket width while expiry was still handing entries over: the
+/// write never returned and the server ran out of memory.)
+#[test]
+fn a_write_at_the_largest_timestamp_answers_at_once() {
+    let server = Server::default_start();
+    let mut con = server.client();
+    con.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
+    let items: Vec<String> = (0..3_000).map(|i| format!("item-{i}")).collect();
+    run(&mut con, &["TOPK.CREATE", "e", "CLOCK", "EVENT"]);
+    let mut ingest = vec!["TOPK.INGEST".to_string(), "e".to_string()];
+    for item in &items {
+        ingest.extend([
+            T0.to_string(),
+            item.clone(),
+            "1".to_string(),
+            "-".to_string(),
+        ]);
+    }
+    run(&mut con, &ingest);
+    let mut add = vec!["TOPK.ADD".to_string(), "s".to_string()];
+    add.extend(items.iter().cloned());
+    run(&mut con, &add);
+    let last = "253402300799999";
+    run(
+        &mut con,
+        &["TOPK.INGEST", "e", last, "late-comer", "2", "-"],
+    );
+    run(
+        &mut con,
+        &["TOPK.APPLY", "s", last, "*", "late-comer", "2", "-"],
+    );
+    for key in ["e", "s"] {
+        for window in ["5m", "1h", "24h"] {
+            assert_eq!(
+                query(&mut con, key, window, 10),
+                expected(&[("late-comer", 2)]),
+                "{key} {window}"
+            );
+        }
+        assert_eq!(info(&mut con, key).clock(), 253_402_300_799_999, "{key}");
+    }
+    assert_eq!(text(&run(&mut con, &["PING"])), "PONG");
+}

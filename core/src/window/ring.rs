@@ -4,6 +4,11 @@
 //! bucket of a ring compacts at a time (see [`Bucket`]); every late entry the ring takes moves
 //! two of its entries, and the writes' leftover cleanup allowance moves more, so a compaction
 //! ends before the ring has taken as many late entries as the bucket held.
+//!
+//! Buckets the window leaves move, with their indices, to a queue of their own, where expiry
+//! hands their entries over as far as each write's allowance lets it. The ring itself then
+//! starts at the window's first bucket at once, so an event far ahead of the clock (the
+//! largest timestamp, even) adds one bucket, not one per bucket width in between.
 
 use std::collections::VecDeque;
 
@@ -20,6 +25,9 @@ const STEPS_PER_LATE_ENTRY: usize = 2;
 pub struct BucketRing {
     first: i64,
     buckets: VecDeque<Bucket>,
+    /// Buckets the window has left, with their indices, oldest first (all before `first`),
+    /// whose entries expiry has not handed over yet.
+    expiring: VecDeque<(i64, Bucket)>,
     /// The absolute index of the bucket compacting, if any.
     compacting: Option<i64>,
 }
@@ -30,8 +38,22 @@ impl BucketRing {
         self.first
     }
 
-    /// Buckets held, oldest first, with their absolute indices.
+    /// Buckets held, oldest first, with their absolute indices: those expiry has not
+    /// emptied yet, then the ring's.
     pub fn iter(&self) -> impl Iterator<Item = (i64, &Bucket)> {
+        self.expiring
+            .iter()
+            .map(|(index, bucket)| (*index, bucket))
+            .chain(self.in_ring())
+    }
+
+    /// Whether buckets the window has left still hold entries.
+    pub fn is_expiring(&self) -> bool {
+        !self.expiring.is_empty()
+    }
+
+    /// The ring's buckets, from `first`, with their absolute indices.
+    fn in_ring(&self) -> impl Iterator<Item = (i64, &Bucket)> {
         self.buckets
             .iter()
             .enumerate()
@@ -97,7 +119,7 @@ impl BucketRing {
         }
         self.compacting = None;
         let next = self
-            .iter()
+            .in_ring()
             .filter_map(|(index, bucket)| Some((bucket.late_to_compact()?, index)))
             .max();
         if let Some((_, index)) = next {
@@ -114,9 +136,9 @@ impl BucketRing {
         self.buckets.get_mut(offset)
     }
 
-    /// Removes the entries of buckets older than `index` while `budget` lasts, oldest bucket
-    /// first, handing each `(item, amount)` to `expire`. A bucket leaves the ring once
-    /// empty; entries the budget did not reach stay for a later call.
+    /// Moves the buckets older than `index` out of the ring, then removes the entries of
+    /// the buckets moved out while `budget` lasts, oldest first, handing each
+    /// `(item, amount)` to `expire`. Entries the budget did not reach stay for a later call.
     pub fn expire_before(
         &mut self,
         index: i64,
@@ -124,10 +146,16 @@ impl BucketRing {
         mut expire: impl FnMut(ItemId, u64),
     ) {
         while self.first < index {
-            let Some(bucket) = self.buckets.front_mut() else {
+            let Some(bucket) = self.buckets.pop_front() else {
                 self.first = index;
-                return;
+                break;
             };
+            if !bucket.is_empty() {
+                self.expiring.push_back((self.first, bucket));
+            }
+            self.first += 1;
+        }
+        while let Some((_, bucket)) = self.expiring.front_mut() {
             while !bucket.is_empty() {
                 if !budget.take() {
                     return;
@@ -136,8 +164,7 @@ impl BucketRing {
                     expire(id, amount);
                 }
             }
-            self.buckets.pop_front();
-            self.first += 1;
+            self.expiring.pop_front();
         }
     }
 
@@ -149,7 +176,13 @@ impl BucketRing {
     /// Buckets from absolute index `from` on, with their indices.
     pub fn iter_from(&self, from: i64) -> impl Iterator<Item = (i64, &Bucket)> {
         let skip = usize::try_from(from.saturating_sub(self.first)).unwrap_or(0);
-        self.iter().skip(skip)
+        let expiring = self
+            .expiring
+            .iter()
+            .filter(move |(index, _)| *index >= from);
+        expiring
+            .map(|(index, bucket)| (*index, bucket))
+            .chain(self.in_ring().skip(skip))
     }
 
     /// Restores a ring from its encoding.
@@ -157,13 +190,15 @@ impl BucketRing {
         BucketRing {
             first,
             buckets,
+            expiring: VecDeque::new(),
             compacting: None,
         }
     }
 
     pub fn heap_bytes(&self) -> usize {
         heap::buffer::<Bucket>(self.buckets.capacity())
-            + self.buckets.iter().map(Bucket::heap_bytes).sum::<usize>()
+            + heap::buffer::<(i64, Bucket)>(self.expiring.capacity())
+            + self.iter().map(|(_, b)| b.heap_bytes()).sum::<usize>()
     }
 }
 
@@ -248,7 +283,7 @@ mod tests {
             let (mut ring, model) = filled(adds);
             let mut expired: HashMap<ItemId, u64> = HashMap::new();
             let mut calls = 0;
-            while ring.first() < cut {
+            while ring.first() < cut || ring.is_expiring() {
                 let mut budget = WorkBudget::exactly(budgets[calls % budgets.len()]);
                 ring.expire_before(cut, &mut budget, |id, amount| {
                     *expired.entry(id).or_default() += amount;
@@ -302,5 +337,32 @@ mod tests {
         assert!(bucket.len() <= 20_000 + MIN_LATE_BEFORE_COMPACTING);
         assert_eq!(bucket.merged().len(), 20_000);
         assert!(bucket.merged().iter().all(|&(_, amount)| amount == 3));
+    }
+
+    #[test]
+    fn a_jump_far_ahead_adds_one_bucket_while_expiry_goes_on() {
+        let mut ring = BucketRing::default();
+        for id in 0..2_000 {
+            ring.add(0, id, 1, &mut u32::MAX.to_owned());
+        }
+        let far = 1_000_000_000_000;
+        let mut expired = 0;
+        ring.expire_before(far, &mut WorkBudget::exactly(10), |_, amount| {
+            expired += amount;
+        });
+        ring.add(far, 7, 3, &mut u32::MAX.to_owned());
+        assert_eq!(expired, 10);
+        assert!(ring.is_expiring());
+        let held: Vec<(i64, usize)> = ring.iter().map(|(i, b)| (i, b.len())).collect();
+        assert_eq!(held, vec![(0, 1_990), (far, 1)]);
+        assert_eq!(ring.iter_from(far).count(), 1);
+        assert_eq!(ring.iter_before(far).count(), 1);
+        while ring.is_expiring() {
+            ring.expire_before(far, &mut WorkBudget::exactly(100), |_, amount| {
+                expired += amount;
+            });
+        }
+        assert_eq!(expired, 2_000);
+        assert_eq!(ring.iter().map(|(i, _)| i).collect::<Vec<_>>(), vec![far]);
     }
 }
