@@ -83,7 +83,7 @@ impl Bucket {
         let merged = self.compaction.as_ref().map(|c| &c.merged);
         merged
             .into_iter()
-            .flat_map(Bucket::entries_from_start)
+            .flat_map(|merged| merged.entries_from(0))
             .chain(self.entries_from(self.moved()))
     }
 
@@ -240,10 +240,6 @@ impl Bucket {
             .enumerate()
             .skip(position)
             .map(|(position, entry)| (entry.id, self.amount_at(position, entry)))
-    }
-
-    fn entries_from_start(&self) -> impl Iterator<Item = (ItemId, u64)> + '_ {
-        self.entries_from(0)
     }
 
     /// The amount of `entry`, at `position`.
