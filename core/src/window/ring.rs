@@ -48,7 +48,8 @@ impl BucketRing {
     }
 
     /// Whether buckets the window has left still hold entries.
-    pub fn is_expiring(&self) -> bool {
+    #[cfg(test)]
+    fn is_expiring(&self) -> bool {
         !self.expiring.is_empty()
     }
 

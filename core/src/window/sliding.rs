@@ -75,9 +75,6 @@ impl SlidingWindow {
     /// window. Reads subtract whatever is left of them.
     pub fn slide_to(&mut self, t: i64, interner: &mut Interner, budget: &mut WorkBudget) {
         let cut = self.first_covered(self.spec.length, t);
-        if cut <= self.ring.first() && !self.ring.is_expiring() {
-            return;
-        }
         let tally = &mut self.tally;
         self.ring.expire_before(cut, budget, |id, amount| {
             if tally.subtract(id, amount) {
