@@ -6,8 +6,10 @@ use crate::approx::ApproxTable;
 use crate::bounds::Bounds;
 use crate::config::Mode;
 use crate::intern::{Interner, ItemId};
+use crate::records::Layout;
 use crate::segmented::SegmentedVec;
 use crate::tally::Tally;
+use crate::work::WorkBudget;
 
 #[derive(Debug, Clone)]
 pub enum Counts {
@@ -20,7 +22,7 @@ impl Counts {
     /// Empty counts for `mode`.
     pub fn new(mode: Mode) -> Self {
         match mode {
-            Mode::Exact => Counts::Exact(Tally::default()),
+            Mode::Exact => Counts::Exact(Tally::new(Layout::Adaptive)),
             Mode::Approx { capacity } => Counts::Approx(Box::new(ApproxTable::new(capacity, 1, 0))),
         }
     }
@@ -64,6 +66,14 @@ impl Counts {
         match self {
             Counts::Exact(tally) => retiring.extend(tally.into_levels()),
             Counts::Approx(table) => table.release_all(interner),
+        }
+    }
+
+    /// Goes on with moving an exact tally's records to an array, if it started to (see
+    /// [`crate::records`]), as far as `budget` lets it.
+    pub fn compact(&mut self, budget: &mut WorkBudget) {
+        if let Counts::Exact(tally) = self {
+            tally.compact(budget);
         }
     }
 

@@ -182,6 +182,14 @@ impl DailyRollup {
         self.retiring = Vec::new();
     }
 
+    /// Goes on with moving the records of days that outgrew their maps to arrays (see
+    /// [`crate::records`]), as far as `budget` lets it.
+    pub fn compact(&mut self, budget: &mut WorkBudget) {
+        for counts in self.days.values_mut() {
+            counts.compact(budget);
+        }
+    }
+
     /// Items of dropped days not released yet (each still holds one reference).
     pub fn retiring(&self) -> impl Iterator<Item = ItemId> + '_ {
         self.retiring.iter().flat_map(|ids| ids.iter().copied())

@@ -21,6 +21,7 @@ use crate::tracker::{Stats, Tracker, TrackerParts};
 use crate::window::bucket::Bucket;
 use crate::window::ring::BucketRing;
 use crate::window::{self, SlidingWindow, Window};
+use crate::work::WorkBudget;
 
 const MAGIC: &[u8; 5] = b"WTOPK";
 /// The encoding written by this version. Every older version stays decodable.
@@ -501,7 +502,8 @@ fn decode_daily(
                 }
                 let counts = match (checks.mode, encoded_day) {
                     (Mode::Exact, DayV2::Exact(pairs)) => {
-                        let tally = decode_tally(pairs, check_pair, Layout::Hashed)?;
+                        let mut tally = decode_tally(pairs, check_pair, Layout::Adaptive)?;
+                        tally.compact(&mut WorkBudget::unlimited());
                         checks.retain_tally(&tally, interner)?;
                         Counts::Exact(tally)
                     }

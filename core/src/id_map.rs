@@ -114,6 +114,14 @@ impl<V> IdMap<V> {
         Some(keyed.value)
     }
 
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
     /// Every `(id, value)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (ItemId, &V)> {
         self.table

@@ -1,12 +1,13 @@
 //! Exact counts of items with a top-K that is answered without scanning every item.
 //!
-//! A [`Tally`] keeps each item's count in a hash map and files every item under its count's
-//! level, the count's bit length: level `i` holds the items whose count lies in
-//! `[2^i, 2^(i+1))`. An item changes level only when its count crosses a power of two, so
-//! increments and decrements (bucket expiry) stay O(1), and nothing is ever rebuilt. A top-K
-//! walks the levels from the highest down and stops as soon as k items are at or above the
-//! floor of the last level read, since every item below it counts less; with skewed counts
-//! that reads a few levels of a few items. Queries can subtract per-item amounts (buckets
+//! A [`Tally`] keeps each item's count in a record by id (a map or an array, see
+//! [`crate::records`]) and files every item under its count's level, the count's bit
+//! length: level `i` holds the items whose count lies in `[2^i, 2^(i+1))`. An item changes
+//! level only when its count crosses a power of two, so increments and decrements (bucket
+//! expiry) stay O(1), and nothing is ever rebuilt. A top-K walks the levels from the highest
+//! down and stops as soon as k items are at or above the floor of the last level read, since
+//! every item below it counts less; with skewed counts that reads a few levels of a few
+//! items. Queries can subtract per-item amounts (buckets
 //! that expired since the last write, or that lie outside a shorter query window) without
 //! mutating anything: a subtraction only lowers counts, so the stopping rule still holds.
 
@@ -16,6 +17,7 @@ use crate::intern::{Interner, ItemId};
 use crate::narrow::Wide;
 use crate::records::{Layout, Lookup, Record, Records};
 use crate::segmented::{self, SegmentedVec};
+use crate::work::WorkBudget;
 
 /// The hint of an item no sliding window has placed yet.
 pub const NO_HINT: u32 = u32::MAX;
@@ -212,6 +214,12 @@ impl Tally {
     ) -> Vec<(ItemId, u64)> {
         self.top_k_within(interner, k, minus, usize::MAX)
             .unwrap_or_default()
+    }
+
+    /// Goes on with moving the records to an array, for an adaptive layout whose move is
+    /// under way (see [`crate::records`]), as far as `budget` lets it.
+    pub fn compact(&mut self, budget: &mut WorkBudget) {
+        self.entries.compact(budget);
     }
 
     /// Approximate heap bytes.

@@ -505,6 +505,9 @@ impl Tracker {
         for window in &mut self.windows {
             window.compact(budget);
         }
+        if let Some(daily) = &mut self.daily {
+            daily.compact(budget);
+        }
     }
 
     fn rollup(&self) -> CoreResult<&DailyRollup> {

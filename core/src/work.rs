@@ -9,7 +9,8 @@
 //! Every event creates at most one entry per window and one item per day, and its share
 //! covers that, so with the base on top the leftovers shrink with every write. What the
 //! cleanup leaves of the allowance goes on with compacting a bucket (see
-//! [`crate::window::bucket`]).
+//! [`crate::window::bucket`]), then with moving a day's records from a map to an array (see
+//! [`crate::records`]).
 
 /// Items a write may touch in cleanup regardless of its size. Expiring an entry takes
 /// 150 ns to 1 us (its tally record, its level list and the interner, each a cache miss
@@ -29,6 +30,11 @@ impl WorkBudget {
         WorkBudget {
             left: BASE.saturating_add(events.saturating_mul(holders)),
         }
+    }
+
+    /// No limit, for work nobody waits on: a load, which holds the server anyway.
+    pub fn unlimited() -> Self {
+        WorkBudget { left: usize::MAX }
     }
 
     /// An allowance of exactly `units`.
