@@ -3,7 +3,9 @@
 //! BENCH_MIXED_SECONDS: `TOPK.ADD t` with 100 items per command; `TOPK.INGEST m` (an
 //! event-clock tracker) in batches of 100 events whose timestamps advance a minute per 1,000
 //! events, so buckets of every window expire all the time and days finalize as event time
-//! passes; and `TOPK.QUERY` of both trackers for 5m, 1h and 24h. A fourth connection sends
+//! passes, and a tenth of whose events come up to 30 minutes late, so buckets of the 1h and
+//! 24h windows take late entries and compact; and `TOPK.QUERY` of both trackers for 5m, 1h
+//! and 24h. A fourth connection sends
 //! Redis' own HINCRBY (100 per round trip, one round trip per ms) as a control: on a busy
 //! machine any command can be descheduled mid-way, and the control shows how much of that
 //! there is. During the load the server runs on CPU 0 and the load threads on the others
@@ -36,6 +38,9 @@ const INGEST_BATCH: usize = 100;
 /// batch expires about one bucket of the 5m window, every 10th batch one of the 1h window
 /// and every 240th one of the 24h window; a day passes every 1.44M events.
 const EVENT_STEP_MS: i64 = MINUTE / 1_000;
+/// Every `LATE_EVERY`-th INGEST event is late, by 1 to `LATE_MINUTES` minutes.
+const LATE_EVERY: usize = 10;
+const LATE_MINUTES: i64 = 30;
 const SLOWLOG_CAPACITY: &str = "100000";
 /// Where the event-clock tracker's stream starts (2023-11-14).
 const EVENT_START_MS: i64 = 1_700_000_000_000;
@@ -64,7 +69,8 @@ struct Done {
 pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
     let seconds = settings.mixed_time.as_secs();
     report.section(format!(
-        "5. mixed load for {seconds} s: ADD + INGEST with expiring buckets + QUERY"
+        "5. mixed load for {seconds} s: ADD + INGEST with expiring buckets and late events \
+         + QUERY"
     ));
     eprintln!("bench: part 5, mixed load for {seconds} s");
     let mut con = server.connect();
@@ -251,6 +257,19 @@ fn load(port: u16, time: Duration) -> Done {
     })
 }
 
+/// The event time of the `i`-th INGEST event: a minute per 1,000 events, and every
+/// `LATE_EVERY`-th one 1 to `LATE_MINUTES` minutes behind, the lateness varying in a fixed
+/// pattern (a stride prime to `LATE_MINUTES`).
+fn event_time(i: usize) -> i64 {
+    let on_time = EVENT_START_MS + i as i64 * EVENT_STEP_MS;
+    if i % LATE_EVERY == LATE_EVERY - 1 {
+        let late = (i / LATE_EVERY) as i64 * 7 % LATE_MINUTES + 1;
+        on_time - late * MINUTE
+    } else {
+        on_time
+    }
+}
+
 /// Sends INGEST batches with advancing timestamps until `stop`; returns the events sent.
 fn ingest_until(
     con: &mut Connection,
@@ -266,8 +285,7 @@ fn ingest_until(
         args.push(b"TOPK.INGEST".to_vec());
         args.push(b"m".to_vec());
         for i in sent..sent + INGEST_BATCH {
-            let ts = EVENT_START_MS + i as i64 * EVENT_STEP_MS;
-            args.push(ts.to_string().into_bytes());
+            args.push(event_time(i).to_string().into_bytes());
             args.push(names[ranks[i % ranks.len()]].clone());
             args.push(b"1".to_vec());
             args.push(b"-".to_vec());
