@@ -7,9 +7,9 @@
 //! expiry) stay O(1), and nothing is ever rebuilt. A top-K walks the levels from the highest
 //! down and stops as soon as k items are at or above the floor of the last level read, since
 //! every item below it counts less; with skewed counts that reads a few levels of a few
-//! items. Queries can subtract per-item amounts (buckets
-//! that expired since the last write, or that lie outside a shorter query window) without
-//! mutating anything: a subtraction only lowers counts, so the stopping rule still holds.
+//! items. Queries can subtract per-item amounts (buckets that expired since the last write,
+//! or that lie outside a shorter query window) without mutating anything: a subtraction only
+//! lowers counts, so the stopping rule still holds.
 
 use std::cmp::Ordering;
 
@@ -61,12 +61,6 @@ pub fn select_top(
     pairs.sort_unstable_by(|a, b| rank(interner, a, b));
     pairs.truncate(k);
     pairs
-}
-
-impl Default for Tally {
-    fn default() -> Self {
-        Tally::new(Layout::Hashed)
-    }
 }
 
 impl Tally {
@@ -374,7 +368,7 @@ mod tests {
     #[test]
     fn deltas_are_subtracted_without_mutation() {
         let mut interner = Interner::default();
-        let mut tally = Tally::default();
+        let mut tally = Tally::new(Layout::Hashed);
         for (item, count) in [(&b"a"[..], 5), (b"b", 4), (b"c", 3), (b"d", 1)] {
             let id = interner.intern(item);
             tally.add(id, count);

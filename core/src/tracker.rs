@@ -493,8 +493,8 @@ impl Tracker {
     }
 
     /// Goes on with what earlier writes left of bucket expiry and of releasing dropped days'
-    /// items, then with compacting buckets, as far as `budget` lets it (every write ends with
-    /// this, whether or not it moved the clock).
+    /// items, then with compacting buckets and moving days' records to arrays, as far as
+    /// `budget` lets it (every write ends with this, whether or not it moved the clock).
     fn clean_up(&mut self, budget: &mut WorkBudget) {
         for window in &mut self.windows {
             window.slide_to(self.clock, &mut self.interner, budget);
