@@ -15,7 +15,7 @@ use crate::dedupe::{Dedupe, MAX_REMEMBERED_IDS};
 use crate::error::{CoreError, CoreResult};
 use crate::intern::{Interner, ItemId};
 use crate::limits::{MAX_COUNT, MAX_ITEM_LEN, MAX_TIMESTAMP};
-use crate::records::Layout;
+use crate::records::{HoldsRecord, Layout};
 use crate::tally::Tally;
 use crate::tracker::{Stats, Tracker, TrackerParts};
 use crate::window::bucket::Bucket;
@@ -404,7 +404,11 @@ struct Checks<'a> {
 
 impl Checks<'_> {
     /// Refuses a tally above the volume, else retains its ids.
-    fn retain_tally(&self, tally: &Tally, interner: &mut Interner) -> CoreResult<()> {
+    fn retain_tally<R: HoldsRecord>(
+        &self,
+        tally: &Tally<R>,
+        interner: &mut Interner,
+    ) -> CoreResult<()> {
         if tally.total() > self.volume {
             return Err(corrupt("total exceeds the volume"));
         }

@@ -1,46 +1,95 @@
 //! Where a [`crate::tally::Tally`] keeps its items' records: in a hash map by id, or in an
-//! array indexed by id. Ids are dense, so the array holds a record (12 bytes) for every id
-//! below the largest one held, held or not, and finds it with one memory access and no
-//! hashing; the map holds only the items it counts, at 16 bytes plus its empty room (a map
-//! runs between 44% and 87% full), about 36 bytes a record with its shards, and needs a hash
-//! and usually two memory accesses. The array is the better choice for the one aggregate
-//! that holds nearly every item the tracker holds (the widest window); the map for those
-//! that hold a fraction (the shorter windows). A day cannot know in advance: "today" starts
-//! empty at midnight and by evening may hold most of the tracker's items. So it starts with
-//! a map and moves to an array once that would be smaller, a few ids per write (see
-//! [`Records::compact`]): at a million items a move in one go would hold the server for
-//! tens of milliseconds.
+//! array indexed by id. Ids are dense, so the array holds a record (8 bytes, 12 with a
+//! sliding window's hint) for every id below the largest one held, held or not, and finds it
+//! with one memory access and no hashing; the map holds only the items it counts, at 12
+//! bytes (16) plus its empty room (a map runs between 44% and 87% full), about 27 bytes a
+//! record (36) with its shards, and needs a hash and usually two memory accesses. The array
+//! is the better choice for the one aggregate that holds nearly every item the tracker holds
+//! (the widest window); the map for those that hold a fraction (the shorter windows). A day
+//! cannot know in advance: "today" starts empty at midnight and by evening may hold most of
+//! the tracker's items. So it starts with a map and moves to an array once that would be
+//! smaller, a few ids per write (see [`Records::compact`]): at a million items a move in one
+//! go would hold the server for tens of milliseconds.
 
 use crate::id_map::{IdEntry, IdMap, IdVacancy};
 use crate::intern::ItemId;
 use crate::segmented::SegmentedVec;
 use crate::work::WorkBudget;
 
-/// An item's record: 12 bytes with 4-byte alignment, so a map slot with its id is 16.
+/// An item's record: its count and its place in its level's list, 8 bytes with 4-byte
+/// alignment, so a map slot with its id is 12.
 #[derive(Debug, Clone, Copy)]
 pub struct Record {
     /// The count in 32 bits (see [`crate::narrow`]; the side table is keyed by item).
     pub count: u32,
     /// Position of the item in its level's list.
     pub slot: u32,
-    /// Where the owner last stored the item (a sliding window: its position in the newest
-    /// bucket); owners other than sliding windows leave it alone.
+}
+
+/// A sliding window's record: a [`Record`] and where the window last stored the item (its
+/// position in the newest bucket), 12 bytes, so the window finds both in one lookup.
+#[derive(Debug, Clone, Copy)]
+pub struct HintedRecord {
+    pub record: Record,
     pub hint: u32,
 }
+
+/// The hint of an item no sliding window has placed yet.
+pub const NO_HINT: u32 = u32::MAX;
 
 /// The slot of an array record whose item is not held. A level list never reaches it: it
 /// would hold more items than there are ids.
 const VACANT: u32 = u32::MAX;
 
-impl Record {
-    const EMPTY: Record = Record {
-        count: 0,
-        slot: VACANT,
-        hint: 0,
-    };
+/// What a tally keeps per item: a [`Record`], alone (days, all-time windows) or with more
+/// (sliding windows' [`HintedRecord`]), so a tally without hints pays no bytes for them.
+pub trait HoldsRecord: Copy + std::fmt::Debug {
+    /// A new item's record, with nothing else set yet.
+    fn holding(record: Record) -> Self;
+    fn record(&self) -> &Record;
+    fn record_mut(&mut self) -> &mut Record;
+
+    /// The array's filler for an id that is not held.
+    fn vacant() -> Self {
+        Self::holding(Record {
+            count: 0,
+            slot: VACANT,
+        })
+    }
 
     fn is_held(&self) -> bool {
-        self.slot != VACANT
+        self.record().slot != VACANT
+    }
+}
+
+impl HoldsRecord for Record {
+    fn holding(record: Record) -> Self {
+        record
+    }
+
+    fn record(&self) -> &Record {
+        self
+    }
+
+    fn record_mut(&mut self) -> &mut Record {
+        self
+    }
+}
+
+impl HoldsRecord for HintedRecord {
+    fn holding(record: Record) -> Self {
+        HintedRecord {
+            record,
+            hint: NO_HINT,
+        }
+    }
+
+    fn record(&self) -> &Record {
+        &self.record
+    }
+
+    fn record_mut(&mut self) -> &mut Record {
+        &mut self.record
     }
 }
 
@@ -61,44 +110,45 @@ pub enum Layout {
 const ADAPTIVE_MINIMUM: usize = 4_096;
 
 /// Whether an array would take less memory than a map holding `held` records whose largest
-/// id is `largest`: 12 bytes for every id up to `largest` against about 36 per record.
+/// id is `largest`: 8 bytes for every id up to `largest` against about 27 per record, so
+/// from about 30% of the ids held; the move waits for a third.
 fn array_is_smaller(held: usize, largest: ItemId) -> bool {
     held >= ADAPTIVE_MINIMUM && held.saturating_mul(3) > largest as usize
 }
 
 /// Records by id, in the chosen layout.
 #[derive(Debug, Clone)]
-pub enum Records {
-    Hashed(IdMap<Record>),
-    Indexed(SegmentedVec<Record>),
+pub enum Records<R = Record> {
+    Hashed(IdMap<R>),
+    Indexed(SegmentedVec<R>),
     /// An adaptive layout before its move, with the largest id its map has held.
     Adaptive {
-        map: IdMap<Record>,
+        map: IdMap<R>,
         largest: ItemId,
     },
     /// An adaptive layout moving to the array: the ids below the array's length are in it,
     /// the others in the map, up to `largest`.
     Moving {
-        array: SegmentedVec<Record>,
-        map: IdMap<Record>,
+        array: SegmentedVec<R>,
+        map: IdMap<R>,
         largest: ItemId,
     },
 }
 
 /// The outcome of looking an item up to count it.
-pub enum Lookup<'a> {
-    Held(&'a mut Record),
-    Absent(Vacancy<'a>),
+pub enum Lookup<'a, R> {
+    Held(&'a mut R),
+    Absent(Vacancy<'a, R>),
 }
 
 /// Where an absent item's record goes.
-pub enum Vacancy<'a> {
-    Hashed(IdVacancy<'a, Record>),
-    Indexed(&'a mut Record),
+pub enum Vacancy<'a, R> {
+    Hashed(IdVacancy<'a, R>),
+    Indexed(&'a mut R),
 }
 
-impl Vacancy<'_> {
-    pub fn insert(self, record: Record) {
+impl<R> Vacancy<'_, R> {
+    pub fn insert(self, record: R) {
         match self {
             Vacancy::Hashed(vacancy) => vacancy.insert(record),
             Vacancy::Indexed(at) => *at = record,
@@ -106,7 +156,7 @@ impl Vacancy<'_> {
     }
 }
 
-impl Records {
+impl<R: HoldsRecord> Records<R> {
     pub fn new(layout: Layout) -> Self {
         match layout {
             Layout::Hashed => Records::Hashed(IdMap::default()),
@@ -126,7 +176,7 @@ impl Records {
         }
     }
 
-    pub fn get(&self, id: ItemId) -> Option<&Record> {
+    pub fn get(&self, id: ItemId) -> Option<&R> {
         match self {
             Records::Hashed(map) | Records::Adaptive { map, .. } => map.get(id),
             Records::Indexed(array) => held_in(array, id),
@@ -140,7 +190,7 @@ impl Records {
         }
     }
 
-    pub fn get_mut(&mut self, id: ItemId) -> Option<&mut Record> {
+    pub fn get_mut(&mut self, id: ItemId) -> Option<&mut R> {
         match self {
             Records::Hashed(map) | Records::Adaptive { map, .. } => map.get_mut(id),
             Records::Indexed(array) => held_in_mut(array, id),
@@ -157,7 +207,7 @@ impl Records {
     /// `id`'s record, or the place for it. The array first grows up to `id` (ids come from
     /// the tracker's interner, which hands them out densely) and the map makes its shard, so
     /// `None` never happens. An adaptive layout starts its move here once it is due.
-    pub fn lookup(&mut self, id: ItemId) -> Option<Lookup<'_>> {
+    pub fn lookup(&mut self, id: ItemId) -> Option<Lookup<'_, R>> {
         if let Records::Adaptive { map, largest } = self {
             *largest = (*largest).max(id);
             if array_is_smaller(map.len(), *largest) {
@@ -196,12 +246,12 @@ impl Records {
             }
             Records::Indexed(array) => {
                 if let Some(record) = array.get_mut(id as usize) {
-                    *record = Record::EMPTY;
+                    *record = R::vacant();
                 }
                 give_back_vacant_end(array);
             }
             Records::Moving { array, map, .. } => match array.get_mut(id as usize) {
-                Some(record) => *record = Record::EMPTY,
+                Some(record) => *record = R::vacant(),
                 None => {
                     map.remove(id);
                 }
@@ -226,7 +276,7 @@ impl Records {
                 return;
             }
             let id = array.len() as ItemId;
-            array.push(map.remove(id).unwrap_or(Record::EMPTY));
+            array.push(map.remove(id).unwrap_or_else(R::vacant));
         }
         let mut array = std::mem::take(array);
         give_back_vacant_end(&mut array);
@@ -234,7 +284,7 @@ impl Records {
     }
 
     /// Every held `(id, record)`, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (ItemId, &Record)> {
+    pub fn iter(&self) -> impl Iterator<Item = (ItemId, &R)> {
         let (map, array) = match self {
             Records::Hashed(map) | Records::Adaptive { map, .. } => (Some(map), None),
             Records::Indexed(array) => (None, Some(array)),
@@ -258,25 +308,28 @@ impl Records {
     }
 }
 
-fn held_in(array: &SegmentedVec<Record>, id: ItemId) -> Option<&Record> {
+fn held_in<R: HoldsRecord>(array: &SegmentedVec<R>, id: ItemId) -> Option<&R> {
     array.get(id as usize).filter(|record| record.is_held())
 }
 
-fn held_in_mut(array: &mut SegmentedVec<Record>, id: ItemId) -> Option<&mut Record> {
+fn held_in_mut<R: HoldsRecord>(array: &mut SegmentedVec<R>, id: ItemId) -> Option<&mut R> {
     array.get_mut(id as usize).filter(|record| record.is_held())
 }
 
-fn look_up_in_map(map: &mut IdMap<Record>, id: ItemId) -> Option<Lookup<'_>> {
+fn look_up_in_map<R>(map: &mut IdMap<R>, id: ItemId) -> Option<Lookup<'_, R>> {
     Some(match map.entry(id)? {
         IdEntry::Occupied(record) => Lookup::Held(record),
         IdEntry::Vacant(vacancy) => Lookup::Absent(Vacancy::Hashed(vacancy)),
     })
 }
 
-fn look_up_in_array(array: &mut SegmentedVec<Record>, id: ItemId) -> Option<Lookup<'_>> {
+fn look_up_in_array<R: HoldsRecord>(
+    array: &mut SegmentedVec<R>,
+    id: ItemId,
+) -> Option<Lookup<'_, R>> {
     let index = id as usize;
     while array.len() <= index {
-        array.push(Record::EMPTY);
+        array.push(R::vacant());
     }
     let record = array.get_mut(index)?;
     Some(if record.is_held() {
@@ -286,7 +339,7 @@ fn look_up_in_array(array: &mut SegmentedVec<Record>, id: ItemId) -> Option<Look
     })
 }
 
-fn give_back_vacant_end(array: &mut SegmentedVec<Record>) {
+fn give_back_vacant_end<R: HoldsRecord>(array: &mut SegmentedVec<R>) {
     while array.last().is_some_and(|record| !record.is_held()) {
         array.pop();
     }
@@ -302,11 +355,7 @@ mod tests {
 
     fn put(records: &mut Records, id: ItemId, count: u32) {
         if let Some(Lookup::Absent(vacancy)) = records.lookup(id) {
-            vacancy.insert(Record {
-                count,
-                slot: 0,
-                hint: 0,
-            });
+            vacancy.insert(Record { count, slot: 0 });
         }
     }
 

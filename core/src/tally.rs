@@ -15,17 +15,14 @@ use std::cmp::Ordering;
 
 use crate::intern::{Interner, ItemId};
 use crate::narrow::Wide;
-use crate::records::{Layout, Lookup, Record, Records};
+use crate::records::{HintedRecord, HoldsRecord, Layout, Lookup, Record, Records};
 use crate::segmented::{self, SegmentedVec};
 use crate::work::WorkBudget;
 
-/// The hint of an item no sliding window has placed yet.
-pub const NO_HINT: u32 = u32::MAX;
-
 /// Exact item counts, filed by level for top-K.
 #[derive(Debug, Clone)]
-pub struct Tally {
-    entries: Records,
+pub struct Tally<R = Record> {
+    entries: Records<R>,
     /// The counts that do not fit in a record, by item.
     large: Wide<ItemId>,
     /// `levels[i]`: the items whose count has bit length `i + 1`, in no particular order.
@@ -63,7 +60,7 @@ pub fn select_top(
     pairs
 }
 
-impl Tally {
+impl<R: HoldsRecord> Tally<R> {
     /// An empty tally keeping its records in `layout`.
     pub fn new(layout: Layout) -> Self {
         Tally {
@@ -87,14 +84,14 @@ impl Tally {
     pub fn count(&self, id: ItemId) -> u64 {
         self.entries
             .get(id)
-            .map_or(0, |entry| self.large.get(id, entry.count))
+            .map_or(0, |entry| self.large.get(id, entry.record().count))
     }
 
     /// Every `(item, count)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (ItemId, u64)> + '_ {
         self.entries
             .iter()
-            .map(|(id, entry)| (id, self.large.get(id, entry.count)))
+            .map(|(id, entry)| (id, self.large.get(id, entry.record().count)))
     }
 
     /// Every item held, consuming the tally: its nonempty level lists, which hold each item
@@ -106,38 +103,35 @@ impl Tally {
     /// Adds `amount` to `id`. Returns true if the item was absent (the caller retains it).
     /// Callers guarantee that no count passes 2^63 - 1; the sum saturates regardless.
     pub fn add(&mut self, id: ItemId, amount: u64) -> bool {
-        self.add_with_hint(id, amount, |_| {})
+        self.add_placing(id, amount, |_| {})
     }
 
-    /// [`Tally::add`], handing the item's hint (`NO_HINT` for a new item) to `place`, which
-    /// may store the item elsewhere and update the hint in the same lookup.
-    pub fn add_with_hint(&mut self, id: ItemId, amount: u64, place: impl FnOnce(&mut u32)) -> bool {
+    /// [`Tally::add`], handing the item's whole record (a new item's before it is counted)
+    /// to `place`, which may update what the record holds besides its count, in the same
+    /// lookup.
+    fn add_placing(&mut self, id: ItemId, amount: u64, place: impl FnOnce(&mut R)) -> bool {
         let Some(lookup) = self.entries.lookup(id) else {
             return false;
         };
         self.total = self.total.saturating_add(amount);
         match lookup {
             Lookup::Held(entry) => {
-                place(&mut entry.hint);
-                let count = self.large.get(id, entry.count);
+                place(entry);
+                let record = entry.record_mut();
+                let count = self.large.get(id, record.count);
                 let from = level_of(count);
                 let sum = count.saturating_add(amount);
-                self.large.set(id, &mut entry.count, sum);
-                if let Some(vacated) = refile(&mut self.levels, entry, id, from, sum) {
+                self.large.set(id, &mut record.count, sum);
+                if let Some(vacated) = refile(&mut self.levels, record, id, from, sum) {
                     self.leave_level(from, vacated);
                 }
                 false
             }
             Lookup::Absent(vacancy) => {
-                let mut hint = NO_HINT;
-                place(&mut hint);
                 let slot = push_to_level(&mut self.levels, level_of(amount), id);
-                let mut entry = Record {
-                    count: 0,
-                    slot,
-                    hint,
-                };
-                self.large.set(id, &mut entry.count, amount);
+                let mut entry = R::holding(Record { count: 0, slot });
+                place(&mut entry);
+                self.large.set(id, &mut entry.record_mut().count, amount);
                 vacancy.insert(entry);
                 true
             }
@@ -148,7 +142,7 @@ impl Tally {
     /// removed (the caller releases it).
     pub fn subtract(&mut self, id: ItemId, amount: u64) -> bool {
         self.total = self.total.saturating_sub(amount);
-        let Some(entry) = self.entries.get_mut(id) else {
+        let Some(entry) = self.entries.get_mut(id).map(HoldsRecord::record_mut) else {
             return false;
         };
         let count = self.large.get(id, entry.count);
@@ -235,9 +229,17 @@ impl Tally {
         items.swap_remove(slot);
         if let Some(&moved) = items.get(slot) {
             if let Some(entry) = self.entries.get_mut(moved) {
-                entry.slot = slot as u32;
+                entry.record_mut().slot = slot as u32;
             }
         }
+    }
+}
+
+impl Tally<HintedRecord> {
+    /// [`Tally::add`], handing the item's hint (`NO_HINT` for a new item) to `place`, which
+    /// may store the item elsewhere and update the hint in the same lookup.
+    pub fn add_with_hint(&mut self, id: ItemId, amount: u64, place: impl FnOnce(&mut u32)) -> bool {
+        self.add_placing(id, amount, |entry| place(&mut entry.hint))
     }
 }
 
@@ -285,6 +287,7 @@ fn push_to_level(levels: &mut Vec<SegmentedVec<ItemId>>, level: usize, id: ItemI
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::NO_HINT;
     use proptest::prelude::*;
     use std::collections::HashMap;
 
@@ -315,7 +318,7 @@ mod tests {
             indexed in any::<bool>(),
         ) {
             let mut interner = Interner::default();
-            let mut tally = Tally::new(if indexed { Layout::Indexed } else { Layout::Hashed });
+            let mut tally: Tally = Tally::new(if indexed { Layout::Indexed } else { Layout::Hashed });
             let mut model: HashMap<Vec<u8>, u64> = HashMap::new();
             for (item, shift, is_add) in ops {
                 let amount = (1u64 << shift) + u64::from(item % 3);
@@ -368,7 +371,7 @@ mod tests {
     #[test]
     fn deltas_are_subtracted_without_mutation() {
         let mut interner = Interner::default();
-        let mut tally = Tally::new(Layout::Hashed);
+        let mut tally: Tally = Tally::new(Layout::Hashed);
         for (item, count) in [(&b"a"[..], 5), (b"b", 4), (b"c", 3), (b"d", 1)] {
             let id = interner.intern(item);
             tally.add(id, count);
@@ -386,5 +389,21 @@ mod tests {
             .collect();
         assert_eq!(got, vec![(&b"b"[..], 3), (&b"c"[..], 3)]);
         assert_eq!(tally.count(interner.find(b"a").unwrap()), 5);
+    }
+
+    #[test]
+    fn a_hinted_tally_keeps_each_items_hint_with_its_count() {
+        for layout in [Layout::Hashed, Layout::Indexed] {
+            let mut tally: Tally<HintedRecord> = Tally::new(layout);
+            let mut seen = Vec::new();
+            for (id, hint) in [(3, 30), (8, 80), (3, 31), (8, 81), (5, 50)] {
+                tally.add_with_hint(id, 2, |stored| {
+                    seen.push(*stored);
+                    *stored = hint;
+                });
+            }
+            assert_eq!(seen, vec![NO_HINT, NO_HINT, 30, 80, NO_HINT], "{layout:?}");
+            assert_eq!((tally.count(3), tally.count(8), tally.count(5)), (4, 4, 2));
+        }
     }
 }

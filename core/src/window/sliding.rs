@@ -12,7 +12,8 @@ use std::ops::RangeInclusive;
 
 use ahash::RandomState;
 
-use crate::tally::{select_top, Tally, NO_HINT};
+use crate::records::{HintedRecord, NO_HINT};
+use crate::tally::{select_top, Tally};
 use crate::window::bucket::Bucket;
 use crate::window::ring::BucketRing;
 use crate::window::{first_covered, judge_sliding, Verdict};
@@ -24,7 +25,7 @@ pub struct SlidingWindow {
     spec: WindowSpec,
     width: i64,
     ring: BucketRing,
-    tally: Tally,
+    tally: Tally<HintedRecord>,
 }
 
 impl SlidingWindow {
@@ -45,7 +46,7 @@ impl SlidingWindow {
         &self.ring
     }
 
-    pub fn tally(&self) -> &Tally {
+    pub fn tally(&self) -> &Tally<HintedRecord> {
         &self.tally
     }
 
