@@ -9,6 +9,7 @@ mod config;
 mod dataset;
 mod latency;
 mod load;
+mod pauses;
 mod sections;
 
 use std::process::ExitCode;

@@ -13,7 +13,12 @@
 //! commands. Reported: `LATENCY HISTORY command` (the module's commands) against
 //! `fast-command` (the control), the other `LATENCY LATEST` events, the SLOWLOG per command,
 //! how often the kernel preempted the server's main thread, and how much CPU time the
-//! hypervisor took (steal) meanwhile. Target: no module command reaches 1 ms.
+//! hypervisor took (steal) meanwhile. Alongside the load threads, a pause meter
+//! (`pauses.rs`) reads about every ms the steal of CPU 0 and the run delay of the server's
+//! main thread, and keeps the longest pause of each second: each call of 1 ms or more in the
+//! SLOWLOG is explained by the machine if one pause of the server, in the second the call
+//! ended or the one before, lasted at least the call's excess over 1 ms. Target: no module
+//! command reaches 1 ms.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -27,6 +32,7 @@ use crate::client::{array, call, encode, int, pipeline, text};
 use crate::config::{Settings, SEED, UNIVERSE, ZIPF_EXPONENT};
 use crate::dataset::{DAY, MINUTE};
 use crate::load::Workload;
+use crate::pauses::{self, Taken};
 use crate::report::{rate, time, Report, Row};
 use crate::server::{connect, Server};
 use crate::zipf::{item_names, Zipf};
@@ -64,6 +70,8 @@ struct Done {
     queries: usize,
     worst_query: Duration,
     control_ops: usize,
+    /// What the pause meter saw; `None` without a server pid or `/proc`.
+    taken: Option<Taken>,
 }
 
 pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
@@ -90,13 +98,14 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
     // Counted before pinning: the count follows this process's CPU affinity.
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pinned = pin_apart(server, cpus);
-    let preempted_before = preemptions(server);
-    let stolen_before = stolen_ticks();
-    let done = load(server.port(), settings.mixed_time);
-    let preempted = preemptions(server)
+    let preemptions = || server.pid().and_then(pauses::preemptions);
+    let preempted_before = preemptions();
+    let stolen_before = pauses::stolen_ticks("cpu");
+    let done = load(server, settings.mixed_time);
+    let preempted = preemptions()
         .zip(preempted_before)
         .map(|(after, before)| after.saturating_sub(before));
-    let stolen = stolen_ticks()
+    let stolen = pauses::stolen_ticks("cpu")
         .zip(stolen_before)
         .map(|(after, before)| after.saturating_sub(before));
     unpin(server, cpus);
@@ -118,7 +127,8 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
         )
         .judged("< 1 ms", module_history.is_empty()),
     );
-    let (module_slow, redis_slow) = slowest(&mut con);
+    let (slow_calls, log_full) = slowlog(&mut con);
+    let (module_slow, redis_slow) = slowest(&slow_calls, log_full);
     report.row(Row::info(
         "calls >= 1 ms (SLOWLOG): count, worst",
         module_slow,
@@ -138,6 +148,23 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
         "CPU time the hypervisor took from this machine (steal, all CPUs)",
         stolen.map_or_else(|| "?".to_string(), |ticks| format!("{} ms", ticks * 10)),
         "-",
+        "-",
+    ));
+    let explained = |module: bool| match &done.taken {
+        None => "?".to_string(),
+        Some(taken) => taken
+            .explain(
+                slow_calls
+                    .iter()
+                    .filter(|slow| slow.command.starts_with("TOPK.") == module)
+                    .map(|slow| (slow.unix_seconds, slow.us)),
+            )
+            .to_string(),
+    };
+    report.row(Row::info(
+        "calls >= 1 ms one pause explains (CPU 0 steal + server run delay)",
+        explained(true),
+        format!("{} (HINCRBY)", explained(false)),
         "-",
     ));
     report.row(Row::info(
@@ -178,8 +205,9 @@ pub fn run(report: &mut Report, server: &Server, settings: &Settings) {
     flush(&mut con);
 }
 
-/// Runs the three load threads until `time` has passed.
-fn load(port: u16, time: Duration) -> Done {
+/// Runs the load threads, and the pause meter on the server, until `time` has passed.
+fn load(server: &Server, time: Duration) -> Done {
+    let port = server.port();
     let names = item_names(UNIVERSE);
     let zipf = Zipf::new(UNIVERSE, ZIPF_EXPONENT);
     let mut rng = StdRng::seed_from_u64(SEED ^ 5);
@@ -243,6 +271,7 @@ fn load(port: u16, time: Duration) -> Done {
             }
             ops
         });
+        let meter = scope.spawn(|| server.pid().and_then(|pid| pauses::meter(pid, &stop)));
         std::thread::sleep(time);
         stop.store(true, Ordering::Relaxed);
         let control_ops = control.join().expect("the HINCRBY thread panicked");
@@ -253,6 +282,7 @@ fn load(port: u16, time: Duration) -> Done {
             queries,
             worst_query,
             control_ops,
+            taken: meter.join().expect("the pause meter panicked"),
         }
     })
 }
@@ -343,26 +373,6 @@ fn taskset(args: &[&str]) -> bool {
         .is_ok_and(|status| status.success())
 }
 
-/// How often the kernel has taken the CPU from the server's main thread while it could run
-/// (`nonvoluntary_ctxt_switches` in `/proc/<pid>/status`). On a machine with fewer cores
-/// than busy threads, each one can stretch whatever command was running by a time slice,
-/// which is what the control column also shows.
-fn preemptions(server: &Server) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid()?)).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("nonvoluntary_ctxt_switches:"))
-        .and_then(|n| n.trim().parse().ok())
-}
-
-/// CPU time stolen by the hypervisor so far, in ticks of 10 ms (the `steal` column of the
-/// `cpu` line of `/proc/stat`); on a virtual machine it stalls whatever was running.
-fn stolen_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu = stat.lines().find(|line| line.starts_with("cpu "))?;
-    cpu.split_whitespace().nth(8)?.parse().ok()
-}
-
 /// The latencies (ms) of `LATENCY HISTORY event`.
 fn latency_history(con: &mut Connection, event: &str) -> Vec<i64> {
     array(&call(con, &["LATENCY", "HISTORY", event]))
@@ -371,38 +381,58 @@ fn latency_history(con: &mut Connection, event: &str) -> Vec<i64> {
         .collect()
 }
 
+/// A SLOWLOG entry: the command's name in upper case, the unix second it ended in and how
+/// long it took (us).
+struct SlowCall {
+    command: String,
+    unix_seconds: u64,
+    us: u64,
+}
+
+/// `SLOWLOG GET -1`, and whether the log is full (older calls dropped).
+fn slowlog(con: &mut Connection) -> (Vec<SlowCall>, bool) {
+    let log = call(con, &["SLOWLOG", "GET", "-1"]);
+    let calls: Vec<SlowCall> = array(&log)
+        .iter()
+        .map(|entry| {
+            let fields = array(entry);
+            SlowCall {
+                command: match array(&fields[3]).first() {
+                    Some(Value::BulkString(name)) => String::from_utf8_lossy(name).to_uppercase(),
+                    _ => "?".to_string(),
+                },
+                unix_seconds: int(&fields[1]).max(0) as u64,
+                us: int(&fields[2]).max(0) as u64,
+            }
+        })
+        .collect();
+    let full = calls.len().to_string() == SLOWLOG_CAPACITY;
+    (calls, full)
+}
+
 /// Per command in the SLOWLOG: how many calls took 1 ms or more, and the worst one; the
 /// module's commands and Redis' own apart.
-fn slowest(con: &mut Connection) -> (String, String) {
-    let log = call(con, &["SLOWLOG", "GET", "-1"]);
-    let entries = array(&log);
-    let mut by_command: Vec<(String, usize, i64)> = Vec::new();
-    for entry in entries {
-        let fields = array(entry);
-        let command = match array(&fields[3]).first() {
-            Some(Value::BulkString(name)) => String::from_utf8_lossy(name).to_uppercase(),
-            _ => "?".to_string(),
-        };
-        let us = int(&fields[2]);
-        match by_command.iter_mut().find(|(name, _, _)| *name == command) {
-            Some((_, calls, worst)) => {
-                *calls += 1;
-                *worst = (*worst).max(us);
+fn slowest(calls: &[SlowCall], full: bool) -> (String, String) {
+    let mut by_command: Vec<(&str, usize, u64)> = Vec::new();
+    for slow in calls {
+        match by_command
+            .iter_mut()
+            .find(|(name, _, _)| *name == slow.command)
+        {
+            Some((_, count, worst)) => {
+                *count += 1;
+                *worst = (*worst).max(slow.us);
             }
-            None => by_command.push((command, 1, us)),
+            None => by_command.push((&slow.command, 1, slow.us)),
         }
     }
     by_command.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.2));
-    let full = entries.len().to_string() == SLOWLOG_CAPACITY;
     let summary = |module: bool| {
         let parts: Vec<String> = by_command
             .iter()
             .filter(|(command, _, _)| command.starts_with("TOPK.") == module)
-            .map(|(command, calls, us)| {
-                format!(
-                    "{command} {calls}, {}",
-                    time(Duration::from_micros((*us).max(0) as u64))
-                )
+            .map(|(command, count, us)| {
+                format!("{command} {count}, {}", time(Duration::from_micros(*us)))
             })
             .collect();
         match (parts.is_empty(), full) {
