@@ -355,7 +355,8 @@ fn decode_body(v2: TrackerV2) -> CoreResult<Tracker> {
                     ring.push_back(bucket);
                 }
                 let ring = BucketRing::from_parts(*first, ring);
-                let window = SlidingWindow::from_ring(*spec, layout, ring);
+                let mut window = SlidingWindow::from_ring(*spec, layout, ring);
+                window.compact(&mut WorkBudget::unlimited());
                 checks.retain_tally(window.tally(), &mut interner)?;
                 Window::Sliding(window)
             }

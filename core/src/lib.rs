@@ -5,6 +5,7 @@
 //! parses arguments, calls one function here and writes the reply; a Rust client can use this
 //! crate directly (for example to decode and merge shard summaries).
 
+pub mod adaptive_records;
 pub mod approx;
 pub mod bounds;
 pub mod calendar;

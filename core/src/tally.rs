@@ -13,6 +13,7 @@
 
 use std::cmp::Ordering;
 
+use crate::adaptive_records::Storage;
 use crate::intern::{Interner, ItemId};
 use crate::narrow::Wide;
 use crate::records::{HintedRecord, HoldsRecord, Layout, Lookup, Record, Records};
@@ -73,6 +74,11 @@ impl<R: HoldsRecord> Tally<R> {
 
     pub fn layout(&self) -> Layout {
         self.entries.layout()
+    }
+
+    /// Where the records are now (an adaptive layout's move between map and array).
+    pub fn storage(&self) -> Storage {
+        self.entries.storage()
     }
 
     /// Sum of all counts.
@@ -204,8 +210,8 @@ impl<R: HoldsRecord> Tally<R> {
             .unwrap_or_default()
     }
 
-    /// Goes on with moving the records to an array, for an adaptive layout whose move is
-    /// under way (see [`crate::records`]), as far as `budget` lets it.
+    /// Goes on with an adaptive layout's move between map and array, if one is under way
+    /// (see [`crate::adaptive_records`]), as far as `budget` lets it.
     pub fn compact(&mut self, budget: &mut WorkBudget) {
         self.entries.compact(budget);
     }

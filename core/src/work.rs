@@ -9,8 +9,8 @@
 //! Every event creates at most one entry per window and one item per day, and its share
 //! covers that, so with the base on top the leftovers shrink with every write. What the
 //! cleanup leaves of the allowance goes on with compacting a bucket (see
-//! [`crate::window::bucket`]), then with moving a day's records from a map to an array (see
-//! [`crate::records`]).
+//! [`crate::window::bucket`]), then with moving a window's or a day's records between a map
+//! and an array (see [`crate::adaptive_records`]).
 
 /// Items a write may touch in cleanup regardless of its size. Expiring an entry takes
 /// 150 ns to 1 us (its tally record, its level list and the interner, each a cache miss

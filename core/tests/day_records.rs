@@ -1,15 +1,15 @@
 //! A day's records start in a hash map and move to an array by id once the array would be
-//! smaller (see `wtopk_core::records`), a few ids per write. Meanwhile the day's answers must
-//! equal a brute-force count of the events sent and a reload must answer the same; the move
-//! must be spread over writes, end, and leave the day with less memory per item. A day that
-//! holds a small share of the ids keeps its map.
+//! smaller (see `wtopk_core::adaptive_records`), a few ids per write. Meanwhile the day's
+//! answers must equal a brute-force count of the events sent and a reload must answer the
+//! same; the move must be spread over writes, end, and leave the day with less memory per
+//! item. A day that holds a small share of the ids keeps its map.
 
 use std::collections::HashMap;
 
+use wtopk_core::adaptive_records::Storage;
 use wtopk_core::calendar::Day;
 use wtopk_core::counts::Counts;
 use wtopk_core::encoding::{decode, digest_bytes, encode};
-use wtopk_core::records::Layout;
 use wtopk_core::{ClockMode, DailySpec, Event, Tracker, TrackerConfig, WindowSpec};
 
 /// 2026-01-01T00:00:00Z.
@@ -73,10 +73,10 @@ fn check_day(tracker: &Tracker, day: Day, model: &HashMap<Vec<u8>, u64>) {
     assert_eq!(total, Some(model.values().sum()));
 }
 
-/// The day's exact counts: their layout and heap bytes.
-fn day_records(tracker: &Tracker, day: Day) -> (Layout, usize) {
+/// The day's exact counts: where their records are and their heap bytes.
+fn day_records(tracker: &Tracker, day: Day) -> (Storage, usize) {
     match tracker.daily().and_then(|daily| daily.day(day)) {
-        Some(Counts::Exact(tally)) => (tally.layout(), tally.heap_bytes()),
+        Some(Counts::Exact(tally)) => (tally.storage(), tally.heap_bytes()),
         other => panic!("no exact counts for {day}: {other:?}"),
     }
 }
@@ -109,7 +109,7 @@ fn a_busy_day_moves_its_records_to_an_array_over_many_writes() {
     let (mut tracker, today) = after_a_day_of_other_items();
     let names = names("new");
     let mut model: HashMap<Vec<u8>, u64> = HashMap::new();
-    let (mut array_smaller_at, mut indexed_at) = (None, None);
+    let (mut array_smaller_at, mut arrayed_at) = (None, None);
     let mut map_bytes_per_item = 0.0;
     for write in 0..300usize {
         // Every item by the 150th write, in an order unrelated to the names.
@@ -118,22 +118,18 @@ fn a_busy_day_moves_its_records_to_an_array_over_many_writes() {
             .collect();
         let ts = MIDNIGHT + 86_400_000 + 3_600_000 + write as i64 * 1_000;
         send(&mut tracker, &mut model, ts, &batch);
-        let (layout, bytes) = day_records(&tracker, today);
+        let (storage, bytes) = day_records(&tracker, today);
         let (held, largest) = (model.len(), largest_id(&tracker, &model));
         if 3 * held < largest {
-            assert_eq!(
-                layout,
-                Layout::Adaptive,
-                "write {write}: the map is smaller"
-            );
+            assert_eq!(storage, Storage::Map, "write {write}: the map is smaller");
             map_bytes_per_item = bytes as f64 / held as f64;
         } else if array_smaller_at.is_none() {
             array_smaller_at = Some(write);
         }
-        if layout == Layout::Indexed && indexed_at.is_none() {
-            indexed_at = Some(write);
+        if storage == Storage::Array && arrayed_at.is_none() {
+            arrayed_at = Some(write);
         }
-        if write % 10 == 0 || indexed_at.is_none() && array_smaller_at.is_some() {
+        if write % 10 == 0 || arrayed_at.is_none() && array_smaller_at.is_some() {
             check_day(&tracker, today, &model);
         }
         if write % 20 == 0 {
@@ -145,16 +141,16 @@ fn a_busy_day_moves_its_records_to_an_array_over_many_writes() {
     check_day(&tracker, today, &model);
     let (_, bytes) = day_records(&tracker, today);
     let array_bytes_per_item = bytes as f64 / model.len() as f64;
-    // Today holds half the ids: 24 bytes an item in the array, plus the level lists.
+    // Today holds half the ids: 16 bytes an item in the array, plus the level lists.
     assert!(
         array_bytes_per_item < 0.85 * map_bytes_per_item,
         "{array_bytes_per_item:.1} bytes per item in the array, \
          {map_bytes_per_item:.1} in the map"
     );
-    let (Some(array_smaller_at), Some(indexed_at)) = (array_smaller_at, indexed_at) else {
+    let (Some(array_smaller_at), Some(arrayed_at)) = (array_smaller_at, arrayed_at) else {
         panic!("the array never became smaller ({array_smaller_at:?}) or was never built");
     };
-    let writes = indexed_at - array_smaller_at;
+    let writes = arrayed_at - array_smaller_at;
     assert!(
         (5..=150).contains(&writes),
         "the move took {writes} writes: done at once, or never ending"
@@ -183,9 +179,9 @@ fn a_day_holding_a_small_share_of_the_ids_keeps_its_map() {
         );
     }
     check_day(&tracker, today, &model);
-    let (layout, bytes) = day_records(&tracker, today);
-    assert_eq!(layout, Layout::Adaptive);
-    let array_bytes = 12 * (largest_id(&tracker, &model) + 1);
+    let (storage, bytes) = day_records(&tracker, today);
+    assert_eq!(storage, Storage::Map);
+    let array_bytes = 8 * (largest_id(&tracker, &model) + 1);
     assert!(
         bytes < array_bytes,
         "{bytes} bytes in the map, {array_bytes} in an array"

@@ -108,7 +108,8 @@ pub enum Window {
 
 /// The record layout of each of `specs`' exact tallies: the widest window (all-time, else
 /// the longest) holds nearly every item the tracker holds, so it keeps its records in an
-/// array by id; the others hold a fraction and keep hash maps.
+/// array by id; the others hold a share that follows the traffic, all the items at a busy
+/// time and a few at a quiet one, so they move between a map and an array as it changes.
 pub fn layouts(specs: &[WindowSpec]) -> Vec<Layout> {
     let reach = |spec: &WindowSpec| {
         if spec.is_all_time() {
@@ -124,7 +125,7 @@ pub fn layouts(specs: &[WindowSpec]) -> Vec<Layout> {
             if Some(index) == chosen {
                 Layout::Indexed
             } else {
-                Layout::Hashed
+                Layout::Adaptive
             }
         })
         .collect()
@@ -158,8 +159,9 @@ impl Window {
         }
     }
 
-    /// Goes on with the compaction of a bucket under way (EXACT sliding windows; see
-    /// [`bucket::Bucket`]), as far as `budget` lets it.
+    /// Goes on with the compaction of a bucket under way and a move of the tally's records
+    /// (EXACT sliding windows; see [`bucket::Bucket`] and [`crate::adaptive_records`]), as
+    /// far as `budget` lets them.
     pub fn compact(&mut self, budget: &mut WorkBudget) {
         if let Window::Sliding(window) = self {
             window.compact(budget);
@@ -249,16 +251,16 @@ mod tests {
                 })
                 .collect()
         };
-        use Layout::{Hashed, Indexed};
+        use Layout::{Adaptive, Indexed};
         assert_eq!(
             layouts(&specs(&[300_000, 3_600_000, 86_400_000])),
-            [Hashed, Hashed, Indexed]
+            [Adaptive, Adaptive, Indexed]
         );
         assert_eq!(
             layouts(&specs(&[300_000, 0, 86_400_000])),
-            [Hashed, Indexed, Hashed]
+            [Adaptive, Indexed, Adaptive]
         );
-        assert_eq!(layouts(&specs(&[60_000, 60_000])), [Indexed, Hashed]);
+        assert_eq!(layouts(&specs(&[60_000, 60_000])), [Indexed, Adaptive]);
         assert!(layouts(&[]).is_empty());
     }
 

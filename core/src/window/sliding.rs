@@ -84,9 +84,11 @@ impl SlidingWindow {
         });
     }
 
-    /// Goes on with the compaction of a bucket under way, as far as `budget` lets it.
+    /// Goes on with the compaction of a bucket under way, then with a move of the tally's
+    /// records between map and array, as far as `budget` lets them.
     pub fn compact(&mut self, budget: &mut WorkBudget) {
         self.ring.compact(budget);
+        self.tally.compact(budget);
     }
 
     /// The buckets the window covers at clock `t`, with their indices: the ring without what
