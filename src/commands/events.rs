@@ -2,8 +2,10 @@
 //! the tracker at a given server time, then replicate it as `APPLY key now <events>` so that
 //! replicas and the AOF judge it with the master's clock, and notify `topk.add`.
 
+use std::cell::Cell;
 use std::ffi::CString;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::sync::OnceLock;
 
 use redis_module::{raw, Context, RedisError, RedisString};
@@ -22,13 +24,34 @@ pub struct WriteTime {
     pub text: RedisString,
 }
 
+thread_local! {
+    /// The last server time a write read, and its text, made once per millisecond rather
+    /// than once per write. It holds one reference to the string, given back when the time
+    /// changes; a raw pointer, so the thread has nothing to free at exit, after the server
+    /// may have shut its allocator down.
+    static LAST_TIME: Cell<(i64, *mut raw::RedisModuleString)> =
+        const { Cell::new((i64::MIN, std::ptr::null_mut())) };
+}
+
 impl WriteTime {
     /// Reads the server time a write uses (see [`write_now`]).
     pub fn read(ctx: &Context) -> Self {
         let ms = write_now(ctx);
+        let text = LAST_TIME.with(|last| {
+            let (at, text) = last.get();
+            if at == ms && !text.is_null() {
+                return text;
+            }
+            if !text.is_null() {
+                drop(RedisString::from_redis_module_string(std::ptr::null_mut(), text));
+            }
+            let fresh = ManuallyDrop::new(own_string(ms.to_string().as_bytes()));
+            last.set((ms, fresh.inner));
+            fresh.inner
+        });
         WriteTime {
             ms,
-            text: own_string(ms.to_string().as_bytes()),
+            text: RedisString::new(None, text),
         }
     }
 }
