@@ -4,13 +4,15 @@
 //! same; the move must be spread over writes, end, and leave the day with less memory per
 //! item. A day that holds a small share of the ids keeps its map.
 
+mod common;
+
 use std::collections::HashMap;
 
 use wtopk_core::adaptive_records::Storage;
 use wtopk_core::calendar::Day;
 use wtopk_core::counts::Counts;
 use wtopk_core::encoding::{decode, digest_bytes, encode};
-use wtopk_core::{ClockMode, DailySpec, Event, Tracker, TrackerConfig, WindowSpec};
+use wtopk_core::{ClockMode, DailySpec, Tracker, TrackerConfig, WindowSpec};
 
 /// 2026-01-01T00:00:00Z.
 const MIDNIGHT: i64 = 1_767_225_600_000;
@@ -34,18 +36,9 @@ fn names(prefix: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Sends `items` at `ts`, the n-th with count `1 + n % 5`, to the tracker and the model.
+/// Sends `items` at `ts` (see [`common::batch`]) to the tracker and the model.
 fn send(tracker: &mut Tracker, model: &mut HashMap<Vec<u8>, u64>, ts: i64, items: &[&[u8]]) {
-    let events: Vec<Event<'_>> = items
-        .iter()
-        .enumerate()
-        .map(|(n, item)| Event {
-            ts,
-            item,
-            count: 1 + n as u64 % 5,
-            id: None,
-        })
-        .collect();
+    let events = common::batch(ts, items);
     tracker.ingest(&events, 0).unwrap();
     for event in &events {
         *model.entry(event.item.to_vec()).or_default() += event.count;

@@ -4,13 +4,15 @@
 //! the window's answers must equal a brute-force count of the events it covers, a reload
 //! must answer the same, and each move must be spread over writes and end.
 
+mod common;
+
 use std::collections::HashMap;
 
 use wtopk_core::adaptive_records::{Storage, Toward};
 use wtopk_core::encoding::{decode, digest_bytes, encode};
 use wtopk_core::tracker::QueryWindow;
 use wtopk_core::window::Window;
-use wtopk_core::{ClockMode, Event, Tracker, TrackerConfig, WindowSpec};
+use wtopk_core::{ClockMode, Tracker, TrackerConfig, WindowSpec};
 
 /// 2026-01-01T00:00:00Z.
 const START: i64 = 1_767_225_600_000;
@@ -42,18 +44,9 @@ fn short_storage(tracker: &Tracker) -> Storage {
 /// Every event sent, as `(ts, item, count)`.
 type Sent = Vec<(i64, Vec<u8>, u64)>;
 
-/// Sends `items` at `ts`, the n-th with count `1 + n % 5`.
+/// Sends `items` at `ts` (see [`common::batch`]).
 fn send(tracker: &mut Tracker, sent: &mut Sent, ts: i64, items: &[&[u8]]) {
-    let events: Vec<Event<'_>> = items
-        .iter()
-        .enumerate()
-        .map(|(n, item)| Event {
-            ts,
-            item,
-            count: 1 + n as u64 % 5,
-            id: None,
-        })
-        .collect();
+    let events = common::batch(ts, items);
     tracker.ingest(&events, 0).unwrap();
     sent.extend(events.iter().map(|e| (e.ts, e.item.to_vec(), e.count)));
 }

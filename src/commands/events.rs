@@ -43,7 +43,10 @@ impl WriteTime {
                 return text;
             }
             if !text.is_null() {
-                drop(RedisString::from_redis_module_string(std::ptr::null_mut(), text));
+                drop(RedisString::from_redis_module_string(
+                    std::ptr::null_mut(),
+                    text,
+                ));
             }
             let fresh = ManuallyDrop::new(own_string(ms.to_string().as_bytes()));
             last.set((ms, fresh.inner));
