@@ -3,9 +3,9 @@
 //! ids below the array's length always live in the array and the others in the map, so a
 //! move either way is a few ids per write, and every lookup during it goes to one place: the
 //! move to the array takes the next id from the map onto the array's end, the move back takes
-//! the array's last id into the map. A day only grows, so it moves at most once, in the
-//! evening; a sliding window shrinks when its traffic falls, so its thresholds are a factor
-//! of two apart and it does not move back and forth on small changes.
+//! the array's last id into the map. A day only grows, so it moves once at most; a sliding
+//! window shrinks when its traffic falls, so the thresholds of the two moves are a factor of
+//! two apart, and a window does not move back and forth on small changes.
 
 use crate::id_map::IdMap;
 use crate::intern::ItemId;
@@ -28,8 +28,8 @@ fn array_is_smaller(held: usize, largest: ItemId) -> bool {
     held >= ADAPTIVE_MINIMUM && held.saturating_mul(3) > largest as usize
 }
 
-/// Whether a map would take less than half the memory of an array of `length` ids holding
-/// `held` records: the move back waits for a sixth.
+/// Whether a map would take about half the memory of an array of `length` ids holding
+/// `held` records, or less: the move back waits for a sixth.
 fn map_is_much_smaller(held: usize, length: usize) -> bool {
     length >= ADAPTIVE_MINIMUM && held.saturating_mul(6) < length
 }
