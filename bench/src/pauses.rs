@@ -2,14 +2,16 @@
 //! preempted the server's main thread (`/proc/<pid>/status`), how much CPU time the
 //! hypervisor stole (`/proc/stat`, all CPUs or one), and how long the main thread waited on
 //! a run queue (`/proc/<pid>/task/<pid>/schedstat`). The pause meter reads the last two for
-//! CPU 0, where part 5 pins the server, about every millisecond during part 5's load and
-//! keeps the longest pause of each unix second, so that each slow call in the SLOWLOG can be
-//! set against the longest time the machine took the server's CPU away around when it ended.
+//! CPU 0, where part 5 pins the server, about every millisecond during part 5's load, and
+//! times its own sleeps of a millisecond: one that overran while the meter was not waiting
+//! for a CPU means its CPU did not run at all, which a hypervisor that stops the whole
+//! machine does not always report as steal. It keeps the longest pause of each kind in each
+//! unix second, so that each slow call in the SLOWLOG can be set against them.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The unit of `/proc/stat`: USER_HZ ticks of 10 ms.
 const US_PER_TICK: u64 = 10_000;
@@ -55,41 +57,54 @@ fn run_delay_ns(schedstat: &str) -> Option<u64> {
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     unix_ms: u64,
+    /// When it was taken, on the monotonic clock, in us from the first sample.
+    at_us: u64,
     /// CPU 0's steal so far, in ticks.
     steal_ticks: u64,
     /// The server main thread's run delay so far, in ns.
     run_delay_ns: u64,
+    /// The meter's own run delay so far, in ns.
+    meter_delay_ns: u64,
 }
 
-fn sample(pid: u32) -> Option<Sample> {
-    let schedstat = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/schedstat")).ok()?;
+fn sample(pid: u32, start: Instant) -> Option<Sample> {
+    let server = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/schedstat")).ok()?;
+    let meter = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     Some(Sample {
         unix_ms: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .ok()?
             .as_millis() as u64,
+        at_us: start.elapsed().as_micros() as u64,
         steal_ticks: stolen_ticks(SERVER_CPU)?,
-        run_delay_ns: run_delay_ns(&schedstat)?,
+        run_delay_ns: run_delay_ns(&server)?,
+        meter_delay_ns: run_delay_ns(&meter)?,
     })
 }
 
-/// The pause meter: samples CPU 0's steal and the run delay of `pid`'s main thread about
-/// every ms until `stop`, and returns the longest pause of the server in each second;
-/// `None` if the first sample cannot be read (no such process, not Linux).
+/// The pause meter: samples CPU 0's steal, the run delay of `pid`'s main thread and how
+/// long its own sleeps of a ms really took, about every ms until `stop`, and returns the
+/// longest pauses of each second; `None` if the first sample cannot be read (no such
+/// process, not Linux).
 pub fn meter(pid: u32, stop: &AtomicBool) -> Option<Taken> {
-    let mut samples = vec![sample(pid)?];
+    let start = Instant::now();
+    let mut samples = vec![sample(pid, start)?];
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(SAMPLE_EVERY);
-        samples.extend(sample(pid));
+        samples.extend(sample(pid, start));
     }
     Some(Taken::from_samples(&samples))
 }
 
-/// The longest pause of the server in each unix second, in us: the most CPU 0's steal plus
-/// the server main thread's run delay grew between two consecutive samples.
+/// The longest pauses of each unix second, in us, of two kinds. The server's: the most CPU
+/// 0's steal plus the server main thread's run delay grew between two consecutive samples.
+/// The meter's: the most a sleep of a ms overran, less the meter's own wait for a CPU,
+/// which is time its CPU did not run at all (steal, or the whole machine standing still,
+/// which the hypervisor does not always report as steal).
 #[derive(Debug, Default)]
 pub struct Taken {
-    longest_by_second: BTreeMap<u64, u64>,
+    server_by_second: BTreeMap<u64, u64>,
+    meter_by_second: BTreeMap<u64, u64>,
 }
 
 impl Taken {
@@ -100,21 +115,29 @@ impl Taken {
     /// reads up to a tick short or long.
     fn from_samples(samples: &[Sample]) -> Taken {
         let mut taken = Taken::default();
+        let sleep_us = SAMPLE_EVERY.as_micros() as u64;
         for (before, after) in samples.iter().zip(samples.iter().skip(1)) {
-            let steal = after.steal_ticks.saturating_sub(before.steal_ticks) * US_PER_TICK;
-            let delay = after.run_delay_ns.saturating_sub(before.run_delay_ns) / 1_000;
-            let longest = taken
-                .longest_by_second
-                .entry(after.unix_ms / 1_000)
-                .or_default();
-            *longest = (*longest).max(steal + delay);
+            let grew = |a: u64, b: u64| b.saturating_sub(a);
+            let steal = grew(before.steal_ticks, after.steal_ticks) * US_PER_TICK;
+            let delay = grew(before.run_delay_ns, after.run_delay_ns) / 1_000;
+            let overrun = grew(before.at_us, after.at_us)
+                .saturating_sub(sleep_us)
+                .saturating_sub(grew(before.meter_delay_ns, after.meter_delay_ns) / 1_000);
+            let second = after.unix_ms / 1_000;
+            for (by_second, pause) in [
+                (&mut taken.server_by_second, steal + delay),
+                (&mut taken.meter_by_second, overrun),
+            ] {
+                let longest = by_second.entry(second).or_default();
+                *longest = (*longest).max(pause);
+            }
         }
         taken
     }
 
-    /// The longest pause in unix second `second` or the one before.
-    fn around(&self, second: u64) -> u64 {
-        let in_second = |s: u64| self.longest_by_second.get(&s).copied().unwrap_or(0);
+    /// The longest pause of `by_second` in unix second `second` or the one before.
+    fn around(by_second: &BTreeMap<u64, u64>, second: u64) -> u64 {
+        let in_second = |s: u64| by_second.get(&s).copied().unwrap_or(0);
         in_second(second).max(second.checked_sub(1).map_or(0, in_second))
     }
 
@@ -123,32 +146,38 @@ impl Taken {
     /// explained if one pause of the server lasted at least `d - 1 ms` in the entry's unix
     /// second or the second before (Redis stamps an entry when the call ends, and the meter
     /// files a pause when it ends, each to the second); the 1 ms is the module's own budget.
-    /// A call is not explained by several shorter pauses, nor by steal read a tick short:
-    /// an explained call is one a single pause of the machine could have stretched that
-    /// long, an unexplained one is one no pause around it could have.
+    /// Failing that, it is counted apart if the meter's CPU stood still that long around
+    /// then: a hint that the whole machine did, not a proof. A call is not explained by
+    /// several shorter pauses, nor by steal read a tick short: an explained call is one a
+    /// single pause of the machine could have stretched that long, an unexplained one is one
+    /// no pause around it could have.
     pub fn explain(&self, calls: impl IntoIterator<Item = (u64, u64)>) -> Explained {
         let mut explained = Explained::default();
         for (second, us) in calls.into_iter().filter(|&(_, us)| us >= 1_000) {
             explained.calls += 1;
-            let taken = self.around(second);
-            if taken >= us - 1_000 {
+            let server = Self::around(&self.server_by_second, second);
+            if server >= us - 1_000 {
                 explained.explained += 1;
+            } else if Self::around(&self.meter_by_second, second) >= us - 1_000 {
+                explained.meter_stood_still += 1;
             } else if explained
                 .worst_unexplained
                 .map_or(true, |(worst, _)| us > worst)
             {
-                explained.worst_unexplained = Some((us, taken));
+                explained.worst_unexplained = Some((us, server));
             }
         }
         explained
     }
 }
 
-/// Slow calls the machine explains, of all slow calls, and the longest one it does not
-/// explain with what the machine took around it (both in us).
+/// Slow calls a pause of the server explains, slow calls the meter's CPU stood still for
+/// instead, of all slow calls, and the longest one neither explains with the longest pause
+/// of the server around it (both in us).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Explained {
     pub explained: usize,
+    pub meter_stood_still: usize,
     pub calls: usize,
     pub worst_unexplained: Option<(u64, u64)>,
 }
@@ -159,11 +188,18 @@ impl fmt::Display for Explained {
             return write!(f, "none >= 1 ms");
         }
         write!(f, "{} of {}", self.explained, self.calls)?;
+        if self.meter_stood_still > 0 {
+            write!(
+                f,
+                ", and {} when the meter's CPU stood still",
+                self.meter_stood_still
+            )?;
+        }
         match self.worst_unexplained {
             None => write!(f, "; none unexplained"),
             Some((us, taken)) => write!(
                 f,
-                "; worst unexplained: {} (the machine took {})",
+                "; worst unexplained: {} (the server paused {})",
                 crate::report::time(Duration::from_micros(us)),
                 crate::report::time(Duration::from_micros(taken))
             ),
@@ -195,11 +231,15 @@ mod tests {
         assert_eq!(run_delay_ns(""), None);
     }
 
+    /// A sample at `unix_ms`, on a monotonic clock that agrees, with no run delay of the
+    /// meter's own.
     fn at(unix_ms: u64, steal_ticks: u64, run_delay_ns: u64) -> Sample {
         Sample {
             unix_ms,
+            at_us: unix_ms * 1_000,
             steal_ticks,
             run_delay_ns,
+            meter_delay_ns: 0,
         }
     }
 
@@ -213,21 +253,33 @@ mod tests {
             at(101_000, 6, 3_500_000),
             at(101_001, 6, 4_250_000),
             at(101_002, 6, 4_250_000),
-            // Second 103: 2 ticks.
+            // Second 103: 2 ticks, and the meter's sleep overran by 2,497 ms.
             at(103_500, 8, 4_250_000),
         ]);
-        let expected = BTreeMap::from([(100, 12_000), (101, 750), (103, 20_000)]);
-        assert_eq!(taken.longest_by_second, expected);
-        assert_eq!(taken.around(101), 12_000);
-        assert_eq!(taken.around(102), 750);
-        assert_eq!(taken.around(104), 20_000);
-        assert_eq!(taken.around(105), 0);
+        let server = BTreeMap::from([(100, 12_000), (101, 750), (103, 20_000)]);
+        assert_eq!(taken.server_by_second, server);
+        let meter = BTreeMap::from([(100, 0), (101, 0), (103, 2_497_000)]);
+        assert_eq!(taken.meter_by_second, meter);
+        assert_eq!(Taken::around(&server, 101), 12_000);
+        assert_eq!(Taken::around(&server, 102), 750);
+        assert_eq!(Taken::around(&server, 104), 20_000);
+        assert_eq!(Taken::around(&server, 105), 0);
+    }
+
+    #[test]
+    fn the_meter_does_not_count_its_own_wait_for_a_cpu() {
+        let mut later = at(100_010, 5, 0);
+        later.meter_delay_ns = 6_000_000;
+        let taken = Taken::from_samples(&[at(100_000, 5, 0), later]);
+        // 10 ms between samples: 1 ms of sleep, 6 ms waiting for a CPU, 3 ms standing still.
+        assert_eq!(taken.meter_by_second, BTreeMap::from([(100, 3_000)]));
     }
 
     #[test]
     fn explains_a_call_by_one_pause_in_its_second_or_the_one_before() {
         let taken = Taken {
-            longest_by_second: BTreeMap::from([(100, 11_000), (101, 6_000), (200, 3_000)]),
+            server_by_second: BTreeMap::from([(100, 11_000), (101, 6_000), (200, 3_000)]),
+            meter_by_second: BTreeMap::from([(101, 6_000), (400, 9_000)]),
         };
         let explained = taken.explain([
             // An 11 ms pause in the second before: 11 ms needed.
@@ -243,18 +295,22 @@ mod tests {
             (300, 1_000),
             // Below 1 ms: not counted.
             (300, 999),
+            // The server did not pause, but the meter's CPU stood still for 9 ms.
+            (401, 10_000),
         ]);
         assert_eq!(
             explained,
             Explained {
                 explained: 2,
-                calls: 5,
+                meter_stood_still: 1,
+                calls: 6,
                 worst_unexplained: Some((12_500, 11_000)),
             }
         );
         assert_eq!(
             explained.to_string(),
-            "2 of 5; worst unexplained: 12.50 ms (the machine took 11.00 ms)"
+            "2 of 6, and 1 when the meter's CPU stood still; \
+             worst unexplained: 12.50 ms (the server paused 11.00 ms)"
         );
         assert_eq!(
             taken.explain([(102, 7_000)]).to_string(),

@@ -4,18 +4,28 @@
 //! `scripts/bench.sh` runs before the server starts and hands over as
 //! `BENCH_CORE_THROUGHPUT` (criterion's throughput estimate, such as `2.13 Melem/s`).
 //! Without it (a quick run, or the binary run by hand) the line tells how to measure it.
-//! Target: at least 10M updates/s. A second line gives the core's longest write under part
-//! 5's load replayed in-process three times (`core/benches/worst_write.rs`, handed over as
-//! `BENCH_CORE_WORST_WRITE`): the work a module command does itself, apart from the time a
-//! busy machine takes the CPU away, which part 5's `LATENCY` figure includes.
+//! Target: at least 10M updates/s. Two more lines give the core's longest write and longest
+//! query under part 5's load replayed in-process three times (`core/benches/worst_command.rs`,
+//! handed over as `BENCH_CORE_WORST_WRITE` and `BENCH_CORE_WORST_QUERY`): the work a module
+//! command does itself, apart from the time a busy machine takes the CPU away, which part 5's
+//! `LATENCY` figure includes.
 
 use crate::report::{rate, Report, Row};
 
 const WHAT: &str = "updates/s, windows 5m/1h/24h + DAILY 7, Zipf(1.1) over 100k, batches of 100";
 const COMMAND: &str = "cargo bench -p wtopk-core --bench tracker -- updates_zipf";
 const TARGET: f64 = 10_000_000.0;
-const WORST_WRITE: &str = "longest core write, part 5's load replayed 3 times (fastest of each)";
-const WORST_WRITE_COMMAND: &str = "cargo bench -p wtopk-core --bench worst_write";
+const WORST: [(&str, &str); 2] = [
+    (
+        "longest core write, part 5's load replayed 3 times (fastest of each)",
+        "BENCH_CORE_WORST_WRITE",
+    ),
+    (
+        "longest core query, part 5's load replayed 3 times (fastest of each)",
+        "BENCH_CORE_WORST_QUERY",
+    ),
+];
+const WORST_COMMAND: &str = "cargo bench -p wtopk-core --bench worst_command";
 
 pub fn run(report: &mut Report) {
     report.section("6. the core alone (no server, no network)");
@@ -26,11 +36,13 @@ pub fn run(report: &mut Report) {
         None => Row::info(WHAT, format!("run: {COMMAND}"), "-", "-"),
     };
     report.row(row);
-    let worst = std::env::var("BENCH_CORE_WORST_WRITE")
-        .ok()
-        .filter(|figure| !figure.trim().is_empty())
-        .unwrap_or_else(|| format!("run: {WORST_WRITE_COMMAND}"));
-    report.row(Row::info(WORST_WRITE, worst, "-", "-"));
+    for (what, variable) in WORST {
+        let worst = std::env::var(variable)
+            .ok()
+            .filter(|figure| !figure.trim().is_empty())
+            .unwrap_or_else(|| format!("run: {WORST_COMMAND}"));
+        report.row(Row::info(what, worst, "-", "-"));
+    }
 }
 
 /// Elements per second from criterion's `<number> <unit>`, the unit one of `elem/s`,

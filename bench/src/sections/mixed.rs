@@ -17,7 +17,8 @@
 //! (`pauses.rs`) reads about every ms the steal of CPU 0 and the run delay of the server's
 //! main thread, and keeps the longest pause of each second: each call of 1 ms or more in the
 //! SLOWLOG is explained by the machine if one pause of the server, in the second the call
-//! ended or the one before, lasted at least the call's excess over 1 ms. Target: no module
+//! ended or the one before, lasted at least the call's excess over 1 ms; the others are
+//! counted apart when the meter's own CPU stood still that long then. Target: no module
 //! command reaches 1 ms.
 
 use std::sync::atomic::{AtomicBool, Ordering};
