@@ -1,6 +1,6 @@
 //! Live fuzzing of a real server: 20,000 seeded random commands, pipelined 100 at a time,
 //! mixing well-formed and malformed TOPK.* calls (CREATE with random and invalid options,
-//! ADD, INCRBY, INGEST and the internal APPLY with random or broken tuples, binary, empty,
+//! ADD, INCRBY, INGEST and the internal APPLY with random or broken tuples or items, binary, empty,
 //! 4,097-byte items and ids, huge, negative and non-numeric numbers, ADVANCE, QUERY with
 //! random windows, k and WITHBOUNDS, COUNT, DAY with random days, DAYS, INFO, LOADSTATE of
 //! strings that are or are not an encoding) on trackers, missing keys and a string and a
@@ -391,7 +391,14 @@ impl Fuzzer {
             40..=44 => {
                 args.push(key);
                 args.push(self.timestamp());
-                args.extend(self.tuples());
+                if self.rng.gen_bool(0.5) {
+                    args.push(b"ITEMS".to_vec());
+                    for _ in 0..self.rng.gen_range(1..5) {
+                        args.push(self.item());
+                    }
+                } else {
+                    args.extend(self.tuples());
+                }
                 "TOPK.APPLY"
             }
             45..=50 => {

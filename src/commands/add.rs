@@ -1,13 +1,10 @@
 //! `TOPK.ADD key item [item ...]`: one event per item, count 1, at the server's clock.
 
-use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
-use wtopk_core::parse::check_item;
-use wtopk_core::Event;
+use redis_module::{Context, RedisResult, RedisString, RedisValue};
 
 use crate::args::wrong_arity;
 use crate::commands::command_name;
-use crate::commands::events::{count_one, no_id, write_events, ApplyArgs, WriteTime};
-use crate::errors::from_core;
+use crate::commands::events::{item_events, write_events, ApplyArgs, WriteTime};
 
 pub fn add(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
     let [_, key, items @ ..] = args.as_slice() else {
@@ -17,20 +14,8 @@ pub fn add(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
         return Err(wrong_arity(&command_name("ADD")));
     }
     let now = WriteTime::read(ctx);
-    let (one, no_id) = (count_one(), no_id());
-    let mut apply = ApplyArgs::new(key, &now, items.len());
-    let events = items
-        .iter()
-        .map(|item| {
-            apply.push(&now.text, item, one, no_id);
-            Ok(Event {
-                ts: now.ms,
-                item: check_item(item.as_slice()).map_err(from_core)?,
-                count: 1,
-                id: None,
-            })
-        })
-        .collect::<Result<Vec<_>, RedisError>>()?;
+    let mut apply = ApplyArgs::items(key, &now, items.len());
+    let events = item_events(items, &now, &mut apply)?;
     let outcome = write_events(ctx, key, &events, now.ms, &apply)?;
     Ok(RedisValue::Integer(outcome.accepted as i64))
 }

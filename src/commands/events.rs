@@ -1,6 +1,8 @@
 //! The shared write path of ADD, INCRBY, INGEST and APPLY: run one batch of events through
 //! the tracker at a given server time, then replicate it as `APPLY key now <events>` so that
-//! replicas and the AOF judge it with the master's clock, and notify `topk.add`.
+//! replicas and the AOF judge it with the master's clock, and notify `topk.add`. ADD's
+//! events, every one at `now` with count 1, go as `APPLY key now ITEMS item [item ...]`: a
+//! third of the arguments the `ts item count id` tuples would take.
 
 use std::cell::Cell;
 use std::ffi::CString;
@@ -66,25 +68,23 @@ pub fn own_string(bytes: &[u8]) -> RedisString {
 }
 
 thread_local! {
-    static COUNT_ONE: &'static RedisString = Box::leak(Box::new(own_string(b"1")));
     static NO_ID: &'static RedisString = Box::leak(Box::new(own_string(b"-")));
+    static ITEMS: &'static RedisString = Box::leak(Box::new(own_string(ITEMS_KEYWORD)));
 }
 
-/// The count `1` of `APPLY`'s tuples for ADD's events, made once per thread and kept for
-/// the module's lifetime: the server only takes references to it, so a write does not make
-/// and free its own copy.
-pub fn count_one() -> &'static RedisString {
-    COUNT_ONE.with(|string| *string)
-}
+/// The word after `now` that makes `APPLY`'s arguments items rather than tuples; a tuple
+/// starts with a timestamp, which is never a word.
+pub const ITEMS_KEYWORD: &[u8] = b"ITEMS";
 
-/// The `-` (no id) of `APPLY`'s tuples for ADD's and INCRBY's events, kept like
-/// [`count_one`].
+/// The `-` (no id) of `APPLY`'s tuples for INCRBY's events, made once per thread and kept
+/// for the module's lifetime: the server only takes references to it, so a write does not
+/// make and free its own copy.
 pub fn no_id() -> &'static RedisString {
     NO_ID.with(|string| *string)
 }
 
 /// The arguments of the `APPLY` a write is replicated as: the key, the server time, then one
-/// `ts item count id` tuple per event. They are the client's own strings wherever a replica
+/// `ts item count id` tuple per event, or `ITEMS` and one item per event. They are the client's own strings wherever a replica
 /// reads them the same way, so replicating allocates nothing per event; they are kept as
 /// the server's pointers, ready for `RedisModule_Replicate`, and borrowed for `'a`.
 pub struct ApplyArgs<'a> {
@@ -102,6 +102,16 @@ impl<'a> ApplyArgs<'a> {
         }
     }
 
+    /// The arguments of an `APPLY key now ITEMS ...`, for `items` items.
+    pub fn items(key: &'a RedisString, now: &'a WriteTime, items: usize) -> Self {
+        let mut args = Vec::with_capacity(3 + items);
+        args.extend([key.inner, now.text.inner, ITEMS.with(|items| items.inner)]);
+        ApplyArgs {
+            args,
+            strings: PhantomData,
+        }
+    }
+
     pub fn push(
         &mut self,
         ts: &'a RedisString,
@@ -111,6 +121,11 @@ impl<'a> ApplyArgs<'a> {
     ) {
         self.args
             .extend([ts.inner, item.inner, count.inner, id.inner]);
+    }
+
+    /// Adds an item of an `APPLY ... ITEMS` (see [`ApplyArgs::items`]).
+    pub fn push_item(&mut self, item: &'a RedisString) {
+        self.args.push(item.inner);
     }
 
     /// Replicates `<prefix>.APPLY` with these arguments.
@@ -199,6 +214,27 @@ pub fn parse_tuples<'a>(
             let ts = if ts.as_slice() == b"*" { &now.text } else { ts };
             apply.push(ts, item, count, id);
             Ok(event)
+        })
+        .collect()
+}
+
+/// ADD's events: one per item at server time `now`, count 1, each added to `apply` (made
+/// with [`ApplyArgs::items`]). A bad item rejects the whole batch.
+pub fn item_events<'a>(
+    items: &'a [RedisString],
+    now: &WriteTime,
+    apply: &mut ApplyArgs<'a>,
+) -> Result<Vec<Event<'a>>, RedisError> {
+    items
+        .iter()
+        .map(|item| {
+            apply.push_item(item);
+            Ok(Event {
+                ts: now.ms,
+                item: check_item(item.as_slice()).map_err(from_core)?,
+                count: 1,
+                id: None,
+            })
         })
         .collect()
 }

@@ -180,6 +180,11 @@ impl Server {
         Server::start(ServerOptions::new())
     }
 
+    /// The server's working directory (its RDB and AOF files).
+    pub fn dir(&self) -> &Path {
+        &self.dir.0
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -82,7 +82,12 @@ pub fn check_reply(args: &[Vec<u8>], reply: &Value) -> Result<(), String> {
         "ADD" => check_count_reply(reply, rest.len()),
         "INCRBY" => check_count_reply(reply, rest.len() / 2),
         "INGEST" => check_outcome(reply, rest.len() / 4),
-        "APPLY" => check_outcome(reply, rest.len().saturating_sub(1) / 4),
+        "APPLY" => match rest.get(1) {
+            Some(word) if word.eq_ignore_ascii_case(b"ITEMS") => {
+                check_outcome(reply, rest.len() - 2)
+            }
+            _ => check_outcome(reply, rest.len().saturating_sub(1) / 4),
+        },
         "ADVANCE" => match reply {
             Value::Int(t) if (0..=MAX_TIMESTAMP).contains(t) => Ok(()),
             other => Err(format!("ADVANCE replied {other:?}, not a timestamp")),
