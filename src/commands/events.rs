@@ -2,7 +2,7 @@
 //! the tracker at a given server time, then replicate it as `APPLY key now <events>` so that
 //! replicas and the AOF judge it with the master's clock, and notify `topk.add`. ADD's
 //! events, every one at `now` with count 1, go as `APPLY key now ITEMS item [item ...]`: a
-//! third of the arguments the `ts item count id` tuples would take.
+//! quarter of the arguments the `ts item count id` tuples would take.
 
 use std::cell::Cell;
 use std::ffi::CString;
