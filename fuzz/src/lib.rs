@@ -14,6 +14,7 @@ use wtopk_core::counts::Counts;
 use wtopk_core::daily::DayStatus;
 use wtopk_core::encoding::{decode, digest_bytes, encode};
 use wtopk_core::limits::MAX_TIMESTAMP;
+use wtopk_core::records::HoldsRecord;
 use wtopk_core::tally::Tally;
 use wtopk_core::window::Window;
 use wtopk_core::{Bounds, DayRef, Event, Mode, QueryWindow, Tracker};
@@ -348,7 +349,7 @@ fn named(tracker: &Tracker, pairs: impl Iterator<Item = (u32, u64)>) -> Named {
     named
 }
 
-fn assert_total(tally: &Tally, what: &str) {
+fn assert_total<R: HoldsRecord>(tally: &Tally<R>, what: &str) {
     let sum = tally
         .iter()
         .try_fold(0u64, |sum, (_, count)| sum.checked_add(count));
