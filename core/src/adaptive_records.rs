@@ -10,8 +10,8 @@
 use crate::id_map::IdMap;
 use crate::intern::ItemId;
 use crate::records::{
-    give_back_vacant_end, held_in, held_in_mut, held_records, look_up_in_map, HoldsRecord, Lookup,
-    Vacancy,
+    give_back_vacant_end, held_in, held_in_mut, held_records, look_up_in_array, look_up_in_map,
+    HoldsRecord, Lookup,
 };
 use crate::segmented::SegmentedVec;
 use crate::work::WorkBudget;
@@ -113,17 +113,8 @@ impl<R: HoldsRecord> AdaptiveRecords<R> {
                 self.moving = Some(Toward::Array);
             }
         }
-        let index = id as usize;
-        if index < self.array.len() || self.storage() == Storage::Array {
-            while self.array.len() <= index {
-                self.array.push(R::vacant());
-            }
-            let record = self.array.get_mut(index)?;
-            Some(if record.is_held() {
-                Lookup::Held(record)
-            } else {
-                Lookup::Absent(Vacancy::Counted(record, &mut self.array_held))
-            })
+        if (id as usize) < self.array.len() || self.storage() == Storage::Array {
+            look_up_in_array(&mut self.array, id, Some(&mut self.array_held))
         } else {
             self.largest = self.largest.max(id);
             look_up_in_map(&mut self.map, id)

@@ -124,19 +124,19 @@ pub enum Lookup<'a, R> {
 /// Where an absent item's record goes.
 pub enum Vacancy<'a, R> {
     Hashed(IdVacancy<'a, R>),
-    Indexed(&'a mut R),
-    /// A place in an array that counts the records it holds.
-    Counted(&'a mut R, &'a mut usize),
+    /// A place in an array, and the array's count of held records if it keeps one.
+    Indexed(&'a mut R, Option<&'a mut usize>),
 }
 
 impl<R> Vacancy<'_, R> {
     pub fn insert(self, record: R) {
         match self {
             Vacancy::Hashed(vacancy) => vacancy.insert(record),
-            Vacancy::Indexed(at) => *at = record,
-            Vacancy::Counted(at, held) => {
+            Vacancy::Indexed(at, held) => {
                 *at = record;
-                *held += 1;
+                if let Some(held) = held {
+                    *held += 1;
+                }
             }
         }
     }
@@ -190,18 +190,7 @@ impl<R: HoldsRecord> Records<R> {
     pub fn lookup(&mut self, id: ItemId) -> Option<Lookup<'_, R>> {
         match self {
             Records::Hashed(map) => look_up_in_map(map, id),
-            Records::Indexed(array) => {
-                let index = id as usize;
-                while array.len() <= index {
-                    array.push(R::vacant());
-                }
-                let record = array.get_mut(index)?;
-                Some(if record.is_held() {
-                    Lookup::Held(record)
-                } else {
-                    Lookup::Absent(Vacancy::Indexed(record))
-                })
-            }
+            Records::Indexed(array) => look_up_in_array(array, id, None),
             Records::Adaptive(records) => records.lookup(id),
         }
     }
@@ -274,6 +263,25 @@ pub(crate) fn look_up_in_map<R>(map: &mut IdMap<R>, id: ItemId) -> Option<Lookup
     Some(match map.entry(id)? {
         IdEntry::Occupied(record) => Lookup::Held(record),
         IdEntry::Vacant(vacancy) => Lookup::Absent(Vacancy::Hashed(vacancy)),
+    })
+}
+
+/// `id`'s record in `array`, or its place, growing the array up to `id` first; `held`, the
+/// array's count of held records if it keeps one, counts the record inserted there.
+pub(crate) fn look_up_in_array<'a, R: HoldsRecord>(
+    array: &'a mut SegmentedVec<R>,
+    id: ItemId,
+    held: Option<&'a mut usize>,
+) -> Option<Lookup<'a, R>> {
+    let index = id as usize;
+    while array.len() <= index {
+        array.push(R::vacant());
+    }
+    let record = array.get_mut(index)?;
+    Some(if record.is_held() {
+        Lookup::Held(record)
+    } else {
+        Lookup::Absent(Vacancy::Indexed(record, held))
     })
 }
 
