@@ -167,46 +167,69 @@ impl<R: HoldsRecord> Tally<R> {
         false
     }
 
-    /// The best `k` items after subtracting `minus(item)` from each count, in rank order, if
-    /// the level walk reads at most `budget` items; `None` otherwise.
+    /// The best `k` items after subtracting from each count what `minus` gives for it, in
+    /// rank order, if the level walk reads at most `budget` items and `minus` answers every
+    /// batch; `None` otherwise. `minus` is asked about a batch of items at a time and pushes
+    /// one amount per item, in order, to its output (or returns false to give up): first the
+    /// top levels until they hold k items, then one level at a time, so that a `minus` that
+    /// scans for its amounts scans once per batch.
     pub fn top_k_within(
         &self,
         interner: &Interner,
         k: usize,
-        minus: impl Fn(ItemId) -> u64,
+        mut minus: impl FnMut(&[ItemId], &mut Vec<u64>) -> bool,
         budget: usize,
     ) -> Option<Vec<(ItemId, u64)>> {
         if k == 0 {
             return Some(Vec::new());
         }
         let mut candidates: Vec<(ItemId, u64)> = Vec::new();
+        let (mut batch, mut amounts) = (Vec::new(), Vec::new());
         let mut read = 0usize;
-        for (index, level) in self.levels.iter().enumerate().rev() {
-            if candidates.len() >= k && settled(&candidates, k, index) {
-                break;
-            }
+        let mut levels = self.levels.iter().enumerate().rev().peekable();
+        while let Some((_, level)) = levels.next() {
             read = read.saturating_add(level.len());
             if read > budget {
                 return None;
             }
-            candidates.extend(
-                level
-                    .iter()
-                    .map(|&id| (id, self.count(id).saturating_sub(minus(id))))
-                    .filter(|&(_, count)| count > 0),
-            );
+            batch.extend(level.iter().copied());
+            let below = levels.peek().map(|&(index, _)| index);
+            if candidates.len() + batch.len() < k && below.is_some() {
+                continue;
+            }
+            if !batch.is_empty() {
+                amounts.clear();
+                if !minus(&batch, &mut amounts) || amounts.len() != batch.len() {
+                    return None;
+                }
+                candidates.extend(
+                    batch
+                        .iter()
+                        .zip(&amounts)
+                        .map(|(&id, &gone)| (id, self.count(id).saturating_sub(gone)))
+                        .filter(|&(_, count)| count > 0),
+                );
+                batch.clear();
+            }
+            if below.is_some_and(|below| settled(&candidates, k, below)) {
+                break;
+            }
         }
         Some(select_top(interner, candidates, k))
     }
 
-    /// The best `k` items after subtracting `minus(item)`, in rank order.
+    /// The best `k` items after subtracting `minus(item)` from each count, in rank order.
     pub fn top_k(
         &self,
         interner: &Interner,
         k: usize,
         minus: impl Fn(ItemId) -> u64,
     ) -> Vec<(ItemId, u64)> {
-        self.top_k_within(interner, k, minus, usize::MAX)
+        let each = |ids: &[ItemId], amounts: &mut Vec<u64>| {
+            amounts.extend(ids.iter().map(|&id| minus(id)));
+            true
+        };
+        self.top_k_within(interner, k, each, usize::MAX)
             .unwrap_or_default()
     }
 
@@ -361,13 +384,35 @@ mod tests {
                         .map(|(id, c)| (interner.bytes(id).to_vec(), c))
                         .collect();
                     prop_assert_eq!(got, brute_top(&lowered, k));
-                    if let Some(best) = tally.top_k_within(&interner, k, minus, 3) {
+                    let batches = |ids: &[ItemId], amounts: &mut Vec<u64>| {
+                        amounts.extend(ids.iter().map(|&id| minus(id)));
+                        true
+                    };
+                    if let Some(best) = tally.top_k_within(&interner, k, batches, 3) {
                         let best: Vec<(Vec<u8>, u64)> = best
                             .into_iter()
                             .map(|(id, c)| (interner.bytes(id).to_vec(), c))
                             .collect();
                         prop_assert_eq!(best, brute_top(&lowered, k));
                     }
+                    // A `minus` that answers one batch only: the walk gives up or is right,
+                    // and never asks about an item twice.
+                    let mut asked: Vec<ItemId> = Vec::new();
+                    let once = |ids: &[ItemId], amounts: &mut Vec<u64>| {
+                        let first = asked.is_empty();
+                        asked.extend(ids);
+                        amounts.extend(ids.iter().map(|&id| minus(id)));
+                        first
+                    };
+                    if let Some(best) = tally.top_k_within(&interner, k, once, usize::MAX) {
+                        let best: Vec<(Vec<u8>, u64)> = best
+                            .into_iter()
+                            .map(|(id, c)| (interner.bytes(id).to_vec(), c))
+                            .collect();
+                        prop_assert_eq!(best, brute_top(&lowered, k));
+                    }
+                    let distinct: std::collections::HashSet<&ItemId> = asked.iter().collect();
+                    prop_assert_eq!(distinct.len(), asked.len());
                 }
             }
             prop_assert_eq!(tally.total(), model.values().sum::<u64>());
