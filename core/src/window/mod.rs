@@ -4,7 +4,7 @@
 //! [`crate::approx::ApproxWindow`]. All answer at any clock value without mutation.
 
 pub mod bucket;
-mod dropped;
+mod bucket_scan;
 pub mod ring;
 pub mod sliding;
 

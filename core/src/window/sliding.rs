@@ -15,7 +15,7 @@ use ahash::RandomState;
 use crate::records::{HintedRecord, NO_HINT};
 use crate::tally::{select_top, Tally};
 use crate::window::bucket::Bucket;
-use crate::window::dropped::DroppedAmounts;
+use crate::window::bucket_scan::BucketScan;
 use crate::window::ring::BucketRing;
 use crate::window::{first_covered, judge_sliding, Verdict};
 use crate::work::WorkBudget;
@@ -112,22 +112,45 @@ impl SlidingWindow {
             .add_with_hint(id, amount, |hint| ring.add(index, id, amount, hint))
     }
 
-    /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`. The
-    /// buckets older than the span are subtracted from the tally, for the items the level
-    /// walk reads (see [`DroppedAmounts`]); when that would scan them more than
-    /// [`SCANS_PER_MERGE`] times the entries the covered buckets hold, or the walk would read
-    /// more items than they hold, merging the covered buckets answers instead.
+    /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`. The level
+    /// walk reads the tally, whose counts bound the answer's from above, and takes off each
+    /// item it reads what the buckets older than the span hold for it, summed by a
+    /// [`BucketScan`] of those buckets or, when the covered ones hold fewer entries, of the
+    /// covered ones (the item's answer is then their sum). When the scans would read more than
+    /// [`SCANS_PER_MERGE`] times the entries the covered buckets hold, or the walk more items
+    /// than they hold, merging the covered buckets answers instead.
     pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
         let cut = self.first_covered(span, t);
-        let dropped = || self.ring.iter_before(cut).map(|(_, bucket)| bucket);
-        if dropped().all(Bucket::is_empty) {
+        let dropped_entries = entries_in(self.ring.iter_before(cut));
+        if dropped_entries == 0 {
             return self.tally.top_k(interner, k, |_| 0);
         }
         let covered_entries = entries_in(self.ring.iter_from(cut));
         let allowance = covered_entries.saturating_mul(SCANS_PER_MERGE);
-        let mut amounts = DroppedAmounts::new(dropped(), allowance);
-        let minus = |ids: &[ItemId], out: &mut Vec<u64>| amounts.amounts_of(ids, out);
-        if let Some(best) = self.tally.top_k_within(interner, k, minus, covered_entries) {
+        let scan_dropped = dropped_entries <= covered_entries;
+        let scanned: Vec<&Bucket> = if scan_dropped {
+            self.ring
+                .iter_before(cut)
+                .map(|(_, bucket)| bucket)
+                .collect()
+        } else {
+            self.ring.iter_from(cut).map(|(_, bucket)| bucket).collect()
+        };
+        let mut scan = BucketScan::new(scanned, allowance);
+        let tally = &self.tally;
+        let minus = |ids: &[ItemId], out: &mut Vec<u64>| {
+            let first = out.len();
+            if !scan.sums_of(ids, out) {
+                return false;
+            }
+            if !scan_dropped {
+                for (sum, &id) in out.iter_mut().skip(first).zip(ids) {
+                    *sum = tally.count(id).saturating_sub(*sum);
+                }
+            }
+            true
+        };
+        if let Some(best) = tally.top_k_within(interner, k, minus, covered_entries) {
             return best;
         }
         let sums = ItemSums::of(

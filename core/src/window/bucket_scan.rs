@@ -1,11 +1,13 @@
-//! What a read at a later clock, or over a shorter span, takes off a sliding window's tally:
-//! the amounts that the buckets it leaves out hold for the items a top-k walk asks about.
-//! Summing every entry of those buckets by item would fill a hash map of tens of thousands
-//! of items for one bucket of a big tracker, most of them never asked about. Instead the
-//! asked items are marked in a bit set by id, and the buckets' entries are scanned once per
-//! batch the walk asks about, summing only the marked ones: a scan reads entries in order and
-//! tests a bit, several times cheaper per entry than a hash map insert. Scanning stops being
-//! worth it past an allowance of entries, and the caller then merges the covered buckets.
+//! Sums over some of a sliding window's buckets for the items a top-k walk asks about, for
+//! a read at a later clock or over a shorter span: the walk needs each item's amount in the
+//! buckets the read leaves out (to subtract from the tally), or in the ones it covers when
+//! those are fewer. Summing every entry of the buckets by item would fill a hash map of tens
+//! of thousands of items for one bucket of a big tracker, most of them never asked about.
+//! Instead the asked items are marked in a bit set by id, and the buckets' entries are
+//! scanned once per batch the walk asks about, summing only the marked ones: a scan reads
+//! entries in order and tests a bit, several times cheaper per entry than a hash map insert.
+//! Scanning stops being worth it past an allowance of entries, and the caller then merges
+//! the covered buckets.
 
 use std::collections::HashMap;
 
@@ -14,8 +16,8 @@ use ahash::RandomState;
 use crate::intern::ItemId;
 use crate::window::bucket::Bucket;
 
-/// The amounts some buckets hold for items asked about in batches.
-pub struct DroppedAmounts<'a> {
+/// Sums over some buckets for items asked about in batches.
+pub struct BucketScan<'a> {
     buckets: Vec<&'a Bucket>,
     /// Entries the buckets hold: what one scan reads.
     entries: usize,
@@ -27,12 +29,11 @@ pub struct DroppedAmounts<'a> {
     sums: HashMap<ItemId, u64, RandomState>,
 }
 
-impl<'a> DroppedAmounts<'a> {
+impl<'a> BucketScan<'a> {
     /// The amounts `buckets` hold, scanning at most `allowance` entries in all.
-    pub fn new(buckets: impl Iterator<Item = &'a Bucket>, allowance: usize) -> Self {
-        let buckets: Vec<&Bucket> = buckets.collect();
+    pub fn new(buckets: Vec<&'a Bucket>, allowance: usize) -> Self {
         let entries = buckets.iter().map(|bucket| bucket.len()).sum();
-        DroppedAmounts {
+        BucketScan {
             buckets,
             entries,
             allowance,
@@ -43,7 +44,7 @@ impl<'a> DroppedAmounts<'a> {
 
     /// Pushes to `amounts` the buckets' sum for each of `ids`, in order, with one scan; false,
     /// pushing nothing, when the scan would go past the allowance.
-    pub fn amounts_of(&mut self, ids: &[ItemId], amounts: &mut Vec<u64>) -> bool {
+    pub fn sums_of(&mut self, ids: &[ItemId], amounts: &mut Vec<u64>) -> bool {
         let Some(left) = self.allowance.checked_sub(self.entries) else {
             return false;
         };
@@ -56,6 +57,7 @@ impl<'a> DroppedAmounts<'a> {
             set_bit(&mut self.marked, id, true);
         }
         self.sums.clear();
+        self.sums.reserve(ids.len());
         for bucket in &self.buckets {
             for (id, amount) in bucket.iter() {
                 if is_set(&self.marked, id) {
@@ -120,10 +122,10 @@ mod tests {
             batches in proptest::collection::vec(proptest::collection::vec(0u32..400, 0..40), 1..5),
         ) {
             let buckets = buckets_of(&adds);
-            let mut dropped = DroppedAmounts::new(buckets.iter(), usize::MAX);
+            let mut scan = BucketScan::new(buckets.iter().collect(), usize::MAX);
             for batch in batches {
                 let mut amounts = vec![7];
-                prop_assert!(dropped.amounts_of(&batch, &mut amounts));
+                prop_assert!(scan.sums_of(&batch, &mut amounts));
                 let expected: Vec<u64> = batch
                     .iter()
                     .map(|&id| adds.iter().filter(|add| add.1 == id).map(|add| add.2).sum())
@@ -137,13 +139,13 @@ mod tests {
     #[test]
     fn scanning_past_the_allowance_gives_up_without_answering() {
         let buckets = buckets_of(&[(0, 1, 5), (1, 1, 2), (1, 2, 3), (2, 9, 1)]);
-        let mut dropped = DroppedAmounts::new(buckets.iter(), 9);
+        let mut scan = BucketScan::new(buckets.iter().collect(), 9);
         let mut amounts = Vec::new();
-        assert!(dropped.amounts_of(&[1, 2], &mut amounts));
-        assert!(dropped.amounts_of(&[9, 1], &mut amounts));
+        assert!(scan.sums_of(&[1, 2], &mut amounts));
+        assert!(scan.sums_of(&[9, 1], &mut amounts));
         assert_eq!(amounts, vec![7, 3, 1, 7]);
         assert!(
-            !dropped.amounts_of(&[2], &mut amounts),
+            !scan.sums_of(&[2], &mut amounts),
             "a third scan reads 12 > 9"
         );
         assert_eq!(amounts.len(), 4);
