@@ -13,7 +13,7 @@ use crate::dedupe::Dedupe;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, IngestOutcome};
 use crate::heap;
-use crate::intern::Interner;
+use crate::intern::{Interner, ItemId};
 use crate::limits::{MAX_COUNT, MAX_TIMESTAMP};
 use crate::space_saving::{Counter, SpaceSaving};
 use crate::window::{self, CountedBy, Verdict, Window};
@@ -321,12 +321,14 @@ impl Tracker {
         let t = self.clock_at(now);
         let (index, span) = self.span_of(window);
         let window = self.windows.get(index).ok_or_else(Self::no_such_window)?;
-        Ok(items
+        let ids: Vec<Option<ItemId>> = items.iter().map(|item| self.interner.find(item)).collect();
+        let known: Vec<ItemId> = ids.iter().flatten().copied().collect();
+        let mut counts = window.counts(&known, span, t).into_iter();
+        Ok(ids
             .iter()
-            .map(|item| {
-                self.interner
-                    .find(item)
-                    .map_or(0, |id| window.count(id, span, t).count)
+            .map(|id| {
+                id.and_then(|_| counts.next())
+                    .map_or(0, |bounds| bounds.count)
             })
             .collect())
     }

@@ -272,6 +272,7 @@ fn check_window(
         .keys()
         .take(20)
         .cloned()
+        .chain([b"never-seen".to_vec()])
         .chain(answer.iter().map(|(i, _)| i.to_vec()))
         .chain([b"never-seen".to_vec()])
         .collect();

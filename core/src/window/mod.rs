@@ -198,12 +198,19 @@ impl Window {
         }
     }
 
-    /// Count of `id` in the last `span` ms at clock `t`.
-    pub fn count(&self, id: ItemId, span: u64, t: i64) -> Bounds {
+    /// Counts of `ids` in the last `span` ms at clock `t`, in order.
+    pub fn counts(&self, ids: &[ItemId], span: u64, t: i64) -> Vec<Bounds> {
         match self {
-            Window::Sliding(window) => Bounds::exact(window.count(id, span, t)),
-            Window::AllTime(tally) => Bounds::exact(tally.count(id)),
-            Window::Approx(window) => window.count(id, span, t),
+            Window::Sliding(window) => window
+                .counts(ids, span, t)
+                .into_iter()
+                .map(Bounds::exact)
+                .collect(),
+            Window::AllTime(tally) => ids
+                .iter()
+                .map(|&id| Bounds::exact(tally.count(id)))
+                .collect(),
+            Window::Approx(window) => ids.iter().map(|&id| window.count(id, span, t)).collect(),
         }
     }
 

@@ -114,11 +114,10 @@ impl SlidingWindow {
 
     /// Top k of the last `span` ms (`span` <= the window's length) at clock `t`. The level
     /// walk reads the tally, whose counts bound the answer's from above, and takes off each
-    /// item it reads what the buckets older than the span hold for it, summed by a
-    /// [`BucketScan`] of those buckets or, when the covered ones hold fewer entries, of the
-    /// covered ones (the item's answer is then their sum). When the scans would read more than
-    /// [`SCANS_PER_MERGE`] times the entries the covered buckets hold, or the walk more items
-    /// than they hold, merging the covered buckets answers instead.
+    /// item it reads what the buckets older than the span hold for it (see [`CutScan`]).
+    /// When the scans would read more than [`SCANS_PER_MERGE`] times the entries the covered
+    /// buckets hold, or the walk more items than they hold, merging the covered buckets
+    /// answers instead.
     pub fn top_k(&self, interner: &Interner, span: u64, t: i64, k: usize) -> Vec<(ItemId, u64)> {
         let cut = self.first_covered(span, t);
         let dropped_entries = entries_in(self.ring.iter_before(cut));
@@ -127,30 +126,9 @@ impl SlidingWindow {
         }
         let covered_entries = entries_in(self.ring.iter_from(cut));
         let allowance = covered_entries.saturating_mul(SCANS_PER_MERGE);
-        let scan_dropped = dropped_entries <= covered_entries;
-        let scanned: Vec<&Bucket> = if scan_dropped {
-            self.ring
-                .iter_before(cut)
-                .map(|(_, bucket)| bucket)
-                .collect()
-        } else {
-            self.ring.iter_from(cut).map(|(_, bucket)| bucket).collect()
-        };
-        let mut scan = BucketScan::new(scanned, allowance);
-        let tally = &self.tally;
-        let minus = |ids: &[ItemId], out: &mut Vec<u64>| {
-            let first = out.len();
-            if !scan.sums_of(ids, out) {
-                return false;
-            }
-            if !scan_dropped {
-                for (sum, &id) in out.iter_mut().skip(first).zip(ids) {
-                    *sum = tally.count(id).saturating_sub(*sum);
-                }
-            }
-            true
-        };
-        if let Some(best) = tally.top_k_within(interner, k, minus, covered_entries) {
+        let mut scan = self.cut_scan(cut, dropped_entries, covered_entries, allowance);
+        let minus = |ids: &[ItemId], out: &mut Vec<u64>| scan.sums_of(ids, Side::Dropped, out);
+        if let Some(best) = self.tally.top_k_within(interner, k, minus, covered_entries) {
             return best;
         }
         let sums = ItemSums::of(
@@ -161,17 +139,48 @@ impl SlidingWindow {
         select_top(interner, sums.into_pairs(), k)
     }
 
-    /// Count of `id` in the last `span` ms at clock `t`: the tally less the older buckets,
-    /// or the covered buckets' sum when they are the shorter scan.
-    pub fn count(&self, id: ItemId, span: u64, t: i64) -> u64 {
+    /// Counts of `ids` in the last `span` ms at clock `t`, in order: the tally's, less what
+    /// the older buckets hold, found for all the ids in one scan (see [`CutScan`]).
+    pub fn counts(&self, ids: &[ItemId], span: u64, t: i64) -> Vec<u64> {
         let cut = self.first_covered(span, t);
-        let dropped = || self.ring.iter_before(cut);
-        let amount = |(_, bucket): (i64, &Bucket)| bucket.amount_of(id);
-        if entries_in(dropped()) <= entries_in(self.ring.iter_from(cut)) {
-            let gone: u64 = dropped().map(amount).sum();
-            self.tally.count(id).saturating_sub(gone)
+        let dropped_entries = entries_in(self.ring.iter_before(cut));
+        if dropped_entries == 0 {
+            return ids.iter().map(|&id| self.tally.count(id)).collect();
+        }
+        let covered_entries = entries_in(self.ring.iter_from(cut));
+        let mut scan = self.cut_scan(cut, dropped_entries, covered_entries, usize::MAX);
+        let mut counts = Vec::with_capacity(ids.len());
+        // An allowance of every entry there is never runs out: the scan always answers.
+        scan.sums_of(ids, Side::Covered, &mut counts);
+        counts
+    }
+
+    /// A scan of the side of the cut at bucket `cut` that holds fewer entries, reading at
+    /// most `allowance` entries in all.
+    fn cut_scan(
+        &self,
+        cut: i64,
+        dropped_entries: usize,
+        covered_entries: usize,
+        allowance: usize,
+    ) -> CutScan<'_> {
+        let scans = if covered_entries < dropped_entries {
+            Side::Covered
         } else {
-            self.ring.iter_from(cut).map(amount).sum()
+            Side::Dropped
+        };
+        let buckets: Vec<&Bucket> = match scans {
+            Side::Dropped => self
+                .ring
+                .iter_before(cut)
+                .map(|(_, bucket)| bucket)
+                .collect(),
+            Side::Covered => self.ring.iter_from(cut).map(|(_, bucket)| bucket).collect(),
+        };
+        CutScan {
+            scan: BucketScan::new(buckets, allowance),
+            scans,
+            tally: &self.tally,
         }
     }
 
@@ -211,6 +220,38 @@ impl SlidingWindow {
 /// The entries `buckets` hold.
 fn entries_in<'a>(buckets: impl Iterator<Item = (i64, &'a Bucket)>) -> usize {
     buckets.map(|(_, bucket)| bucket.len()).sum()
+}
+
+/// The two sides of a read's cut: the buckets older than its span, and the ones it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Dropped,
+    Covered,
+}
+
+/// A [`BucketScan`] of one side of a read's cut, the one that holds fewer entries: it tells
+/// what either side holds for the items asked about, since the two sum to the tally's count.
+struct CutScan<'a> {
+    scan: BucketScan<'a>,
+    scans: Side,
+    tally: &'a Tally<HintedRecord>,
+}
+
+impl CutScan<'_> {
+    /// Pushes to `out` what side `side` holds for each of `ids`, in order; false, pushing
+    /// nothing, when the scan would go past its allowance.
+    fn sums_of(&mut self, ids: &[ItemId], side: Side, out: &mut Vec<u64>) -> bool {
+        let first = out.len();
+        if !self.scan.sums_of(ids, out) {
+            return false;
+        }
+        if side != self.scans {
+            for (sum, &id) in out.iter_mut().skip(first).zip(ids) {
+                *sum = self.tally.count(id).saturating_sub(*sum);
+            }
+        }
+        true
+    }
 }
 
 /// Each item's sum over some buckets, for a read that merges the buckets it covers. Ids are
