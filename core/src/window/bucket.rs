@@ -87,7 +87,9 @@ impl Bucket {
             .chain(self.entries_from(self.moved()))
     }
 
-    /// The sum of `id`'s entries (a scan).
+    /// The sum of `id`'s entries (a scan; reads scan many items at once, see
+    /// `window::bucket_scan`).
+    #[cfg(test)]
     pub fn amount_of(&self, id: ItemId) -> u64 {
         self.iter()
             .filter(|&(entry, _)| entry == id)

@@ -1,7 +1,7 @@
-//! Sums over some of a sliding window's buckets for the items a top-k walk asks about, for
-//! a read at a later clock or over a shorter span: the walk needs each item's amount in the
-//! buckets the read leaves out (to subtract from the tally), or in the ones it covers when
-//! those are fewer. Summing every entry of the buckets by item would fill a hash map of tens
+//! Sums over some of a sliding window's buckets for the items a read at a later clock or
+//! over a shorter span asks about (a top-k walk's candidates, COUNT's items): the read needs
+//! each item's amount in the buckets it leaves out (to subtract from the tally), or in the
+//! ones it covers when those are fewer. Summing every entry of the buckets by item would fill a hash map of tens
 //! of thousands of items for one bucket of a big tracker, most of them never asked about.
 //! Instead the asked items are marked in a bit set by id, and the buckets' entries are
 //! scanned once per batch the walk asks about, summing only the marked ones: a scan reads
