@@ -87,6 +87,35 @@ impl Bucket {
             .chain(self.entries_from(self.moved()))
     }
 
+    /// Calls `f` with the `(item, amount)` of every entry whose item `wanted` accepts, in
+    /// one pass over the entries; the amount is read only for those. Reads that scan whole
+    /// buckets for a few items use this (see `window::bucket_scan`).
+    pub fn for_each_wanted(&self, wanted: impl Fn(ItemId) -> bool, mut f: impl FnMut(ItemId, u64)) {
+        if let Some(compaction) = &self.compaction {
+            compaction.merged.wanted_from(0, &wanted, &mut f);
+        }
+        self.wanted_from(self.moved(), &wanted, &mut f);
+    }
+
+    /// [`Bucket::for_each_wanted`] over the entries from position `from` on.
+    fn wanted_from(
+        &self,
+        from: usize,
+        wanted: &impl Fn(ItemId) -> bool,
+        f: &mut impl FnMut(ItemId, u64),
+    ) {
+        let mut first = 0;
+        for slice in self.entries.slices() {
+            let skip = from.saturating_sub(first);
+            for (offset, entry) in slice.iter().enumerate().skip(skip) {
+                if wanted(entry.id) {
+                    f(entry.id, self.amount_at(first + offset, entry));
+                }
+            }
+            first += slice.len();
+        }
+    }
+
     /// The sum of `id`'s entries (a scan; reads scan many items at once, see
     /// `window::bucket_scan`).
     #[cfg(test)]
@@ -342,6 +371,36 @@ mod tests {
         assert_eq!(bucket.len(), 100);
         assert_eq!(bucket.merged(), before);
         assert!(!bucket.is_compacting());
+    }
+
+    #[test]
+    fn a_scan_for_wanted_items_sees_what_iteration_sees() {
+        let mut bucket = late_entries((0..20_000).map(|i| i % 7_000));
+        let mut hint = u32::MAX;
+        bucket.add(9_999, u64::from(u32::MAX) + 3, &mut hint, false);
+        let wanted = |id: ItemId| id % 3 == 0;
+        let scanned = |bucket: &Bucket| {
+            let mut seen = Vec::new();
+            bucket.for_each_wanted(wanted, |id, amount| seen.push((id, amount)));
+            seen
+        };
+        let iterated = |bucket: &Bucket| -> Vec<(ItemId, u64)> {
+            bucket.iter().filter(|&(id, _)| wanted(id)).collect()
+        };
+        assert_eq!(scanned(&bucket), iterated(&bucket));
+        bucket.start_compaction();
+        for steps in [1, 8_191, 1, 9_000] {
+            for _ in 0..steps {
+                bucket.compact_step();
+            }
+            assert_eq!(
+                scanned(&bucket),
+                iterated(&bucket),
+                "moved {}",
+                bucket.moved()
+            );
+        }
+        assert!(scanned(&bucket).contains(&(9_999, u64::from(u32::MAX) + 3)));
     }
 
     #[test]

@@ -58,13 +58,15 @@ impl<'a> BucketScan<'a> {
         }
         self.sums.clear();
         self.sums.reserve(ids.len());
+        let (marked, sums) = (&self.marked, &mut self.sums);
         for bucket in &self.buckets {
-            for (id, amount) in bucket.iter() {
-                if is_set(&self.marked, id) {
-                    let sum = self.sums.entry(id).or_insert(0);
+            bucket.for_each_wanted(
+                |id| is_set(marked, id),
+                |id, amount| {
+                    let sum = sums.entry(id).or_insert(0);
                     *sum = sum.saturating_add(amount);
-                }
-            }
+                },
+            );
         }
         for &id in ids {
             set_bit(&mut self.marked, id, false);
