@@ -7,6 +7,7 @@
 
 pub mod adaptive_records;
 pub mod approx;
+pub mod batch;
 pub mod bounds;
 pub mod calendar;
 pub mod config;

@@ -5,6 +5,7 @@
 //! are all-or-nothing: everything that can fail is checked before anything is applied. Reads
 //! (`query`, `count`, `info`) take the clock value to answer at and never mutate.
 
+use crate::batch::{self, Take};
 use crate::bounds::Bounds;
 use crate::calendar::{Day, Zone};
 use crate::config::{ClockMode, Mode, TrackerConfig};
@@ -55,6 +56,14 @@ pub struct WindowInfo {
 pub enum DayRef {
     Date(Day),
     DaysAgo(u32),
+}
+
+/// The verdicts on the last event judged, and the event time and clock they were made at.
+#[derive(Debug, Clone, Copy, Default)]
+struct Judged {
+    at: Option<(i64, i64)>,
+    is_late: bool,
+    counted_by: CountedBy,
 }
 
 /// A tracker's state.
@@ -181,38 +190,11 @@ impl Tracker {
         };
         // Verdicts depend on the event's time and the clock only: consecutive events at the
         // same time (every event of an ADD) are judged once.
-        let mut judged_at = None;
-        let (mut is_late, mut counted_by) = (false, CountedBy::default());
-        for event in events {
-            if self.config.clock == ClockMode::Server
-                && event.ts > now.saturating_add(self.config.future as i64)
-            {
-                outcome.future += 1;
-                outcome.dropped += 1;
-                continue;
-            }
-            if let (Some(dedupe), Some(id)) = (&self.dedupe, event.id) {
-                if dedupe.is_duplicate(id, self.clock) {
-                    outcome.duplicates += 1;
-                    continue;
-                }
-            }
-            if judged_at != Some((event.ts, self.clock)) {
-                (is_late, counted_by) = self.judge(event.ts);
-                judged_at = Some((event.ts, self.clock));
-            }
-            if is_late {
-                outcome.late += 1;
-            }
-            if counted_by.is_nobody() {
-                outcome.dropped += 1;
-                continue;
-            }
-            outcome.accepted += 1;
-            self.stats.volume = self.stats.volume.saturating_add(event.count);
-            let finalized = self.move_clock(event.ts, &mut budget);
-            outcome.finalized_days.extend(finalized);
-            self.count_event(event, counted_by);
+        let mut judged = Judged::default();
+        let sum_runs = self.config.mode == Mode::Exact;
+        for take in batch::takes(events, &mut self.interner, sum_runs) {
+            self.take(&take, now, &mut judged, &mut outcome, &mut budget);
+            self.interner.release(take.item);
         }
         self.clean_up(&mut budget);
         self.stats.accepted += outcome.accepted;
@@ -241,22 +223,63 @@ impl Tracker {
         (is_late, counted_by)
     }
 
-    /// Adds an accepted event to every window and day that counted it, and remembers its id.
-    fn count_event(&mut self, event: &Event<'_>, counted_by: CountedBy) {
-        let id = self.interner.intern(event.item);
+    /// Takes one step of a batch (see [`batch::takes`]), an event or a run's sum for an
+    /// item: the future bound, dedupe, then the verdicts of the windows and the day (reused
+    /// from `judged` when its time and the clock are the same as the last step's), then the
+    /// count. Every outcome counts the step's events.
+    fn take(
+        &mut self,
+        take: &Take<'_>,
+        now: i64,
+        judged: &mut Judged,
+        outcome: &mut IngestOutcome,
+        budget: &mut WorkBudget,
+    ) {
+        if self.config.clock == ClockMode::Server
+            && take.ts > now.saturating_add(self.config.future as i64)
+        {
+            outcome.future += take.events;
+            outcome.dropped += take.events;
+            return;
+        }
+        if let (Some(dedupe), Some(event_id)) = (&self.dedupe, take.id) {
+            if dedupe.is_duplicate(event_id, self.clock) {
+                outcome.duplicates += take.events;
+                return;
+            }
+        }
+        if judged.at != Some((take.ts, self.clock)) {
+            (judged.is_late, judged.counted_by) = self.judge(take.ts);
+            judged.at = Some((take.ts, self.clock));
+        }
+        if judged.is_late {
+            outcome.late += take.events;
+        }
+        if judged.counted_by.is_nobody() {
+            outcome.dropped += take.events;
+            return;
+        }
+        outcome.accepted += take.events;
+        self.stats.volume = self.stats.volume.saturating_add(take.count);
+        let finalized = self.move_clock(take.ts, budget);
+        outcome.finalized_days.extend(finalized);
+        self.count_take(take, judged.counted_by);
+    }
+
+    /// Adds an accepted step to every window and day that counted it, and remembers its id.
+    fn count_take(&mut self, take: &Take<'_>, counted_by: CountedBy) {
         for (index, window) in self.windows.iter_mut().enumerate() {
             if counted_by.window(index) {
-                window.add(event.ts, id, event.count, &mut self.interner);
+                window.add(take.ts, take.item, take.count, &mut self.interner);
             }
         }
         if let Some(daily) = &mut self.daily {
             if counted_by.daily() {
-                daily.add(event.ts, id, event.count, &mut self.interner);
+                daily.add(take.ts, take.item, take.count, &mut self.interner);
             }
         }
-        self.interner.release_if_unused(id);
-        if let (Some(dedupe), Some(event_id)) = (&mut self.dedupe, event.id) {
-            dedupe.remember(event_id, event.ts, self.clock);
+        if let (Some(dedupe), Some(event_id)) = (&mut self.dedupe, take.id) {
+            dedupe.remember(event_id, take.ts, self.clock);
         }
     }
 

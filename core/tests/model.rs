@@ -374,6 +374,8 @@ struct Scenario {
     /// Dedupe horizon (ms), 0 for none.
     dedupe: u64,
     mode: Mode,
+    /// Whether a third of the batches are like ADD's: every event at one time, no ids.
+    same_time_batches: bool,
 }
 
 fn run(scenario: Scenario) {
@@ -386,6 +388,7 @@ fn run(scenario: Scenario) {
         zone,
         dedupe,
         mode,
+        same_time_batches,
     } = scenario;
     // 300 distinct items: an APPROX tracker with room for all of them must be exact.
     let exact = match mode {
@@ -445,7 +448,8 @@ fn run(scenario: Scenario) {
     let mut batch_no = 0;
     while sent < events {
         let size = (1 + rng.below(200) as usize).min(events - sent);
-        let mut batch = Vec::with_capacity(size);
+        let mut batch: Vec<(i64, Vec<u8>, u64, Option<String>)> = Vec::with_capacity(size);
+        let same_time = same_time_batches && rng.below(3) == 0;
         for _ in 0..size {
             now += rng.below(max_step) as i64;
             let ts = match rng.below(20) {
@@ -463,6 +467,11 @@ fn run(scenario: Scenario) {
                     next_id += 1;
                     Some(format!("id-{next_id}"))
                 }
+            };
+            let (ts, id) = match batch.first() {
+                Some(&(first, ..)) if same_time => (first, None),
+                _ if same_time => (ts, None),
+                _ => (ts, id),
             };
             batch.push((ts, item.clone(), 1 + rng.below(1000), id));
         }
@@ -547,6 +556,7 @@ fn event_clock_matches_the_model_over_10000_events() {
             zone: None,
             dedupe: 0,
             mode: Mode::Exact,
+            same_time_batches: false,
         });
     }
 }
@@ -563,6 +573,7 @@ fn server_clock_matches_the_model_over_10000_events() {
             zone: None,
             dedupe: 0,
             mode: Mode::Exact,
+            same_time_batches: false,
         });
     }
 }
@@ -588,6 +599,7 @@ fn days_across_dst_switches_match_the_model() {
                 zone: Some(zone),
                 dedupe: 1_800_000,
                 mode: Mode::Exact,
+                same_time_batches: false,
             });
         }
     }
@@ -606,6 +618,7 @@ fn dedupe_matches_the_model() {
             zone: Some("UTC"),
             dedupe: 600_000,
             mode: Mode::Exact,
+            same_time_batches: false,
         });
     }
 }
@@ -623,6 +636,7 @@ fn approx_with_room_for_every_item_matches_the_model_exactly() {
             zone: Some("Europe/Berlin"),
             dedupe: 600_000,
             mode: Mode::Approx { capacity: 300 },
+            same_time_batches: false,
         });
     }
 }
@@ -645,6 +659,30 @@ fn approx_bounds_hold_against_the_model() {
             zone: Some("America/New_York"),
             dedupe: 0,
             mode: Mode::Approx { capacity: 50 },
+            same_time_batches: false,
+        });
+    }
+}
+
+/// Batches like ADD's (every event at one time, no ids), which an EXACT tracker counts as
+/// one sum per item: with late and future times, days across a DST switch, and both clocks.
+#[test]
+fn same_time_batches_match_the_model() {
+    for (seed, clock, mode) in [
+        (51, ClockMode::Event, Mode::Exact),
+        (52, ClockMode::Server, Mode::Exact),
+        (53, ClockMode::Server, Mode::Approx { capacity: 400 }),
+    ] {
+        run(Scenario {
+            seed,
+            clock,
+            events: 10_000,
+            start: 1_774_310_400_000,
+            max_step: 40_000,
+            zone: Some("Europe/Berlin"),
+            dedupe: 3_600_000,
+            mode,
+            same_time_batches: true,
         });
     }
 }

@@ -1,0 +1,188 @@
+//! A batch of events as the tracker takes them: every event's item is interned up front,
+//! before any is counted, and a run of consecutive events at one time without ids (every
+//! event of an ADD) is summed per item, so a popular item costs one update of each window
+//! however often the run names it. Interning up front lets the processor overlap the cache
+//! misses of independent lookups, which it cannot while each lookup is followed by that
+//! event's counting. Events of a run at one time are judged alike and nothing tells them
+//! apart, so a sum counts exactly as its events one by one would.
+
+use crate::event::Event;
+use crate::intern::{Interner, ItemId};
+
+/// What the tracker takes in one step: one event, or the events of a run that name the
+/// same item, summed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Take<'a> {
+    pub ts: i64,
+    pub item: ItemId,
+    /// The sum of the events' counts.
+    pub count: u64,
+    /// How many events this take stands for.
+    pub events: u64,
+    /// The producer's event id (a take of several events has none).
+    pub id: Option<&'a [u8]>,
+}
+
+/// The takes of `events`, in order (a run's items in the order they first appear), each
+/// item interned and retained once per take, for the caller to release once the take is
+/// counted: expiry during the batch then cannot forget an item a later take names. Runs are
+/// summed only when `sum_runs` (EXACT trackers: an APPROX window's evictions depend on the
+/// order of its updates).
+pub fn takes<'a>(events: &[Event<'a>], interner: &mut Interner, sum_runs: bool) -> Vec<Take<'a>> {
+    let items: Vec<ItemId> = events
+        .iter()
+        .map(|event| interner.intern(event.item))
+        .collect();
+    let mut takes = Vec::with_capacity(events.len());
+    let mut rest = events.iter().zip(items).peekable();
+    let mut run = Vec::new();
+    while let Some((first, item)) = rest.next() {
+        let single = Take {
+            ts: first.ts,
+            item,
+            count: first.count,
+            events: 1,
+            id: first.id,
+        };
+        let same_run =
+            |(event, _): &(&Event<'_>, ItemId)| event.ts == first.ts && event.id.is_none();
+        if !sum_runs || first.id.is_some() || !rest.peek().is_some_and(same_run) {
+            takes.push(single);
+            continue;
+        }
+        run.clear();
+        run.push((item, first.count));
+        while let Some((event, item)) = rest.next_if(same_run) {
+            run.push((item, event.count));
+        }
+        takes.extend(
+            sum_by_item(&run)
+                .into_iter()
+                .map(|(item, count, events)| Take {
+                    item,
+                    count,
+                    events,
+                    ..single
+                }),
+        );
+    }
+    for take in &takes {
+        interner.retain(take.item);
+    }
+    takes
+}
+
+/// `(item, count)` pairs summed per item, in the order items first appear, with how many
+/// pairs each sum took: an open-addressing table of positions, twice the pairs' size.
+fn sum_by_item(pairs: &[(ItemId, u64)]) -> Vec<(ItemId, u64, u64)> {
+    let bits = (pairs.len() * 2)
+        .next_power_of_two()
+        .trailing_zeros()
+        .max(4);
+    let mask = (1usize << bits) - 1;
+    let mut positions = vec![u32::MAX; mask + 1];
+    let mut sums: Vec<(ItemId, u64, u64)> = Vec::with_capacity(pairs.len());
+    for &(item, count) in pairs {
+        let mut slot =
+            (u64::from(item).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
+        while let Some(position) = positions.get_mut(slot) {
+            if *position == u32::MAX {
+                *position = sums.len() as u32;
+                sums.push((item, count, 1));
+                break;
+            }
+            if let Some(sum) = sums.get_mut(*position as usize).filter(|sum| sum.0 == item) {
+                sum.1 = sum.1.saturating_add(count);
+                sum.2 += 1;
+                break;
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+    sums
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn event<'a>(ts: i64, item: &'a [u8], count: u64, id: Option<&'a [u8]>) -> Event<'a> {
+        Event {
+            ts,
+            item,
+            count,
+            id,
+        }
+    }
+
+    proptest! {
+        /// Against a brute force: every run of events at one time without ids becomes one
+        /// take per item, in first-appearance order, with the item's sum and event count;
+        /// every other event is a take of its own; each take's item is retained once.
+        #[test]
+        fn runs_sum_per_item_and_other_events_stay_alone(
+            raw in proptest::collection::vec((0i64..3, 0u8..12, 1u64..5, any::<bool>()), 0..300),
+        ) {
+            let names: Vec<Vec<u8>> = (0u8..12).map(|i| vec![b'a' + i]).collect();
+            let events: Vec<Event<'_>> = raw
+                .iter()
+                .map(|&(ts, item, count, with_id)| {
+                    event(ts, &names[item as usize], count, with_id.then_some(b"id".as_slice()))
+                })
+                .collect();
+            let mut interner = Interner::default();
+            let takes = takes(&events, &mut interner, true);
+
+            let mut expected: Vec<(i64, Vec<u8>, u64, u64, bool)> = Vec::new();
+            let mut run_start = None;
+            for e in &events {
+                if e.id.is_some() {
+                    expected.push((e.ts, e.item.to_vec(), e.count, 1, true));
+                    run_start = None;
+                    continue;
+                }
+                let start = match run_start {
+                    Some((start, ts)) if ts == e.ts => start,
+                    _ => expected.len(),
+                };
+                run_start = Some((start, e.ts));
+                match expected[start..].iter_mut().find(|x| x.1 == e.item) {
+                    Some(x) => { x.2 += e.count; x.3 += 1; }
+                    None => expected.push((e.ts, e.item.to_vec(), e.count, 1, false)),
+                }
+            }
+            let got: Vec<(i64, Vec<u8>, u64, u64, bool)> = takes
+                .iter()
+                .map(|t| (t.ts, interner.bytes(t.item).to_vec(), t.count, t.events, t.id.is_some()))
+                .collect();
+            prop_assert_eq!(&got, &expected);
+            for take in &takes {
+                interner.release(take.item);
+            }
+            prop_assert!(interner.is_empty(), "each take retained its item exactly once");
+        }
+    }
+
+    #[test]
+    fn without_summing_every_event_is_a_take() {
+        let events = [event(5, b"x", 1, None), event(5, b"x", 2, None)];
+        let mut interner = Interner::default();
+        let takes = takes(&events, &mut interner, false);
+        let counts: Vec<(u64, u64)> = takes.iter().map(|t| (t.count, t.events)).collect();
+        assert_eq!(counts, [(1, 1), (2, 1)]);
+    }
+
+    #[test]
+    fn a_long_run_of_distinct_items_keeps_them_all() {
+        let names: Vec<Vec<u8>> = (0..5_000).map(|i| format!("i{i}").into_bytes()).collect();
+        let events: Vec<Event<'_>> = names.iter().map(|n| event(1, n, 1, None)).collect();
+        let mut interner = Interner::default();
+        let takes = takes(&events, &mut interner, true);
+        assert_eq!(takes.len(), 5_000);
+        assert!(takes
+            .iter()
+            .zip(&names)
+            .all(|(t, n)| interner.bytes(t.item) == n));
+    }
+}
