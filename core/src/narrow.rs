@@ -27,6 +27,7 @@ impl<K> Default for Wide<K> {
 
 impl<K: Ord + Copy> Wide<K> {
     /// The value stored as `stored` under `key`.
+    #[inline]
     pub fn get(&self, key: K, stored: u32) -> u64 {
         if stored < LARGE {
             u64::from(stored)
@@ -35,8 +36,18 @@ impl<K: Ord + Copy> Wide<K> {
         }
     }
 
-    /// Stores `value` under `key` in `stored` (and the side table if it does not fit).
+    /// Stores `value` under `key` in `stored` (and the side table if it does not fit). The
+    /// common case, a small value replacing a small one, is inlined into every counter.
+    #[inline]
     pub fn set(&mut self, key: K, stored: &mut u32, value: u64) {
+        match u32::try_from(value) {
+            Ok(small) if small < LARGE && *stored < LARGE => *stored = small,
+            _ => self.set_past_fast_path(key, stored, value),
+        }
+    }
+
+    /// [`Wide::set`] when the old or the new value is in the side table.
+    fn set_past_fast_path(&mut self, key: K, stored: &mut u32, value: u64) {
         match u32::try_from(value) {
             Ok(small) if small < LARGE => {
                 if *stored == LARGE {

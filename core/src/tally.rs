@@ -116,32 +116,32 @@ impl<R: HoldsRecord> Tally<R> {
     /// to `place`, which may update what the record holds besides its count, in the same
     /// lookup.
     fn add_placing(&mut self, id: ItemId, amount: u64, place: impl FnOnce(&mut R)) -> bool {
-        let Some(lookup) = self.entries.lookup(id) else {
+        self.total = self.total.saturating_add(amount);
+        // Most adds find their item held: a plain read finds it, with none of the work of
+        // making room for a new one.
+        if let Some(entry) = self.entries.get_mut(id) {
+            place(entry);
+            let vacated = add_to_held(
+                &mut self.levels,
+                &mut self.large,
+                entry.record_mut(),
+                id,
+                amount,
+            );
+            if let Some((from, slot)) = vacated {
+                self.leave_level(from, slot);
+            }
+            return false;
+        }
+        let Some(Lookup::Absent(vacancy)) = self.entries.lookup(id) else {
             return false;
         };
-        self.total = self.total.saturating_add(amount);
-        match lookup {
-            Lookup::Held(entry) => {
-                place(entry);
-                let record = entry.record_mut();
-                let count = self.large.get(id, record.count);
-                let from = level_of(count);
-                let sum = count.saturating_add(amount);
-                self.large.set(id, &mut record.count, sum);
-                if let Some(vacated) = refile(&mut self.levels, record, id, from, sum) {
-                    self.leave_level(from, vacated);
-                }
-                false
-            }
-            Lookup::Absent(vacancy) => {
-                let slot = push_to_level(&mut self.levels, level_of(amount), id);
-                let mut entry = R::holding(Record { count: 0, slot });
-                place(&mut entry);
-                self.large.set(id, &mut entry.record_mut().count, amount);
-                vacancy.insert(entry);
-                true
-            }
-        }
+        let slot = push_to_level(&mut self.levels, level_of(amount), id);
+        let mut entry = R::holding(Record { count: 0, slot });
+        place(&mut entry);
+        self.large.set(id, &mut entry.record_mut().count, amount);
+        vacancy.insert(entry);
+        true
     }
 
     /// Subtracts `amount` from `id`. Returns true if its count reached 0 and the item was
@@ -281,6 +281,22 @@ fn settled(candidates: &[(ItemId, u64)], k: usize, below: usize) -> bool {
         .filter(|&&(_, count)| count >= floor)
         .count()
         >= k
+}
+
+/// Adds `amount` to `record`, the record of held item `id`, refiling it if its level changes.
+/// Returns the level it left and the slot it vacated there, for the caller to fill.
+fn add_to_held(
+    levels: &mut Vec<SegmentedVec<ItemId>>,
+    large: &mut Wide<ItemId>,
+    record: &mut Record,
+    id: ItemId,
+    amount: u64,
+) -> Option<(usize, u32)> {
+    let count = large.get(id, record.count);
+    let from = level_of(count);
+    let sum = count.saturating_add(amount);
+    large.set(id, &mut record.count, sum);
+    refile(levels, record, id, from, sum).map(|slot| (from, slot))
 }
 
 /// Files `entry` (the record of `id`, now counting `count`) under its count's level if that
