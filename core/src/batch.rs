@@ -23,12 +23,40 @@ pub struct Take<'a> {
     pub id: Option<&'a [u8]>,
 }
 
+/// The takes of a batch: a lone event's (an ADD or INCRBY of one item) without allocating,
+/// or a list.
+#[derive(Debug)]
+pub enum Takes<'a> {
+    One(Take<'a>),
+    Many(Vec<Take<'a>>),
+}
+
+impl<'a> Takes<'a> {
+    pub fn as_slice(&self) -> &[Take<'a>] {
+        match self {
+            Takes::One(take) => std::slice::from_ref(take),
+            Takes::Many(takes) => takes,
+        }
+    }
+}
+
 /// The takes of `events`, in order (a run's items in the order they first appear), each
 /// item interned and retained once per take, for the caller to release once the take is
 /// counted: expiry during the batch then cannot forget an item a later take names. Runs are
 /// summed only when `sum_runs` (EXACT trackers: an APPROX window's evictions depend on the
 /// order of its updates).
-pub fn takes<'a>(events: &[Event<'a>], interner: &mut Interner, sum_runs: bool) -> Vec<Take<'a>> {
+pub fn takes<'a>(events: &[Event<'a>], interner: &mut Interner, sum_runs: bool) -> Takes<'a> {
+    if let [event] = events {
+        let item = interner.intern(event.item);
+        interner.retain(item);
+        return Takes::One(Take {
+            ts: event.ts,
+            item,
+            count: event.count,
+            events: 1,
+            id: event.id,
+        });
+    }
     let items: Vec<ItemId> = events
         .iter()
         .map(|event| interner.intern(event.item))
@@ -69,7 +97,7 @@ pub fn takes<'a>(events: &[Event<'a>], interner: &mut Interner, sum_runs: bool) 
     for take in &takes {
         interner.retain(take.item);
     }
-    takes
+    Takes::Many(takes)
 }
 
 /// `(item, count)` pairs summed per item, in the order items first appear, with how many
@@ -133,6 +161,7 @@ mod tests {
                 .collect();
             let mut interner = Interner::default();
             let takes = takes(&events, &mut interner, true);
+            let takes = takes.as_slice();
 
             let mut expected: Vec<(i64, Vec<u8>, u64, u64, bool)> = Vec::new();
             let mut run_start = None;
@@ -157,7 +186,7 @@ mod tests {
                 .map(|t| (t.ts, interner.bytes(t.item).to_vec(), t.count, t.events, t.id.is_some()))
                 .collect();
             prop_assert_eq!(&got, &expected);
-            for take in &takes {
+            for take in takes {
                 interner.release(take.item);
             }
             prop_assert!(interner.is_empty(), "each take retained its item exactly once");
@@ -169,7 +198,11 @@ mod tests {
         let events = [event(5, b"x", 1, None), event(5, b"x", 2, None)];
         let mut interner = Interner::default();
         let takes = takes(&events, &mut interner, false);
-        let counts: Vec<(u64, u64)> = takes.iter().map(|t| (t.count, t.events)).collect();
+        let counts: Vec<(u64, u64)> = takes
+            .as_slice()
+            .iter()
+            .map(|t| (t.count, t.events))
+            .collect();
         assert_eq!(counts, [(1, 1), (2, 1)]);
     }
 
@@ -179,6 +212,7 @@ mod tests {
         let events: Vec<Event<'_>> = names.iter().map(|n| event(1, n, 1, None)).collect();
         let mut interner = Interner::default();
         let takes = takes(&events, &mut interner, true);
+        let takes = takes.as_slice();
         assert_eq!(takes.len(), 5_000);
         assert!(takes
             .iter()

@@ -192,8 +192,8 @@ impl Tracker {
         // same time (every event of an ADD) are judged once.
         let mut judged = Judged::default();
         let sum_runs = self.config.mode == Mode::Exact;
-        for take in batch::takes(events, &mut self.interner, sum_runs) {
-            self.take(&take, now, &mut judged, &mut outcome, &mut budget);
+        for take in batch::takes(events, &mut self.interner, sum_runs).as_slice() {
+            self.take(take, now, &mut judged, &mut outcome, &mut budget);
             self.interner.release(take.item);
         }
         self.clean_up(&mut budget);
