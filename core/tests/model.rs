@@ -623,21 +623,39 @@ fn dedupe_matches_the_model() {
     }
 }
 
+/// 10,000 events from 2026-03-24 00:00 UTC, at most 40 s apart: about two and a half days,
+/// so several days finalize in `zone`.
+fn spring_2026(
+    seed: u64,
+    clock: ClockMode,
+    zone: &'static str,
+    dedupe: u64,
+    mode: Mode,
+) -> Scenario {
+    Scenario {
+        seed,
+        clock,
+        events: 10_000,
+        start: 1_774_310_400_000,
+        max_step: 40_000,
+        zone: Some(zone),
+        dedupe,
+        mode,
+        same_time_batches: false,
+    }
+}
+
 /// APPROX with room for every item answers exactly what EXACT answers.
 #[test]
 fn approx_with_room_for_every_item_matches_the_model_exactly() {
     for (seed, clock) in [(31, ClockMode::Event), (32, ClockMode::Server)] {
-        run(Scenario {
+        run(spring_2026(
             seed,
             clock,
-            events: 10_000,
-            start: 1_774_310_400_000,
-            max_step: 40_000,
-            zone: Some("Europe/Berlin"),
-            dedupe: 600_000,
-            mode: Mode::Approx { capacity: 300 },
-            same_time_batches: false,
-        });
+            "Europe/Berlin",
+            600_000,
+            Mode::Approx { capacity: 300 },
+        ));
     }
 }
 
@@ -650,22 +668,19 @@ fn approx_bounds_hold_against_the_model() {
         (42, ClockMode::Server),
         (43, ClockMode::Event),
     ] {
-        run(Scenario {
+        run(spring_2026(
             seed,
             clock,
-            events: 10_000,
-            start: 1_774_310_400_000,
-            max_step: 40_000,
-            zone: Some("America/New_York"),
-            dedupe: 0,
-            mode: Mode::Approx { capacity: 50 },
-            same_time_batches: false,
-        });
+            "America/New_York",
+            0,
+            Mode::Approx { capacity: 50 },
+        ));
     }
 }
 
 /// Batches like ADD's (every event at one time, no ids), which an EXACT tracker counts as
-/// one sum per item: with late and future times, days across a DST switch, and both clocks.
+/// one sum per item: with late and future times, days that finalize, dedupe on for the other
+/// batches, and both clocks.
 #[test]
 fn same_time_batches_match_the_model() {
     for (seed, clock, mode) in [
@@ -674,15 +689,8 @@ fn same_time_batches_match_the_model() {
         (53, ClockMode::Server, Mode::Approx { capacity: 400 }),
     ] {
         run(Scenario {
-            seed,
-            clock,
-            events: 10_000,
-            start: 1_774_310_400_000,
-            max_step: 40_000,
-            zone: Some("Europe/Berlin"),
-            dedupe: 3_600_000,
-            mode,
             same_time_batches: true,
+            ..spring_2026(seed, clock, "Europe/Berlin", 3_600_000, mode)
         });
     }
 }
