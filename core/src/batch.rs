@@ -1,10 +1,11 @@
 //! A batch of events as the tracker takes them: every event's item is interned up front,
 //! before any is counted, and a run of consecutive events at one time without ids (every
 //! event of an ADD) is summed per item, so a popular item costs one update of each window
-//! however often the run names it. Interning up front lets the processor overlap the cache
-//! misses of independent lookups, which it cannot while each lookup is followed by that
-//! event's counting. Events of a run at one time are judged alike and nothing tells them
-//! apart, so a sum counts exactly as its events one by one would.
+//! however often the run names it. Interning up front keeps a batch's lookups, which do not
+//! depend on each other, next to each other, where the processor can overlap their cache
+//! misses instead of waiting for each between two events' counting. Events of a run at one
+//! time are judged alike and nothing tells them apart, so a sum counts exactly as its events
+//! one by one would.
 
 use crate::event::Event;
 use crate::intern::{Interner, ItemId};
