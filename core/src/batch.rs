@@ -24,6 +24,19 @@ pub struct Take<'a> {
     pub id: Option<&'a [u8]>,
 }
 
+impl<'a> Take<'a> {
+    /// The take of one event, whose item is `item`.
+    fn alone(event: &Event<'a>, item: ItemId) -> Self {
+        Take {
+            ts: event.ts,
+            item,
+            count: event.count,
+            events: 1,
+            id: event.id,
+        }
+    }
+}
+
 /// The takes of a batch: a lone event's (an ADD or INCRBY of one item) without allocating,
 /// or a list.
 #[derive(Debug)]
@@ -48,15 +61,9 @@ impl<'a> Takes<'a> {
 /// order of its updates).
 pub fn takes<'a>(events: &[Event<'a>], interner: &mut Interner, sum_runs: bool) -> Takes<'a> {
     if let [event] = events {
-        let item = interner.intern(event.item);
-        interner.retain(item);
-        return Takes::One(Take {
-            ts: event.ts,
-            item,
-            count: event.count,
-            events: 1,
-            id: event.id,
-        });
+        let take = Take::alone(event, interner.intern(event.item));
+        interner.retain(take.item);
+        return Takes::One(take);
     }
     let items: Vec<ItemId> = events
         .iter()
@@ -66,13 +73,7 @@ pub fn takes<'a>(events: &[Event<'a>], interner: &mut Interner, sum_runs: bool) 
     let mut rest = events.iter().zip(items).peekable();
     let mut run = Vec::new();
     while let Some((first, item)) = rest.next() {
-        let single = Take {
-            ts: first.ts,
-            item,
-            count: first.count,
-            events: 1,
-            id: first.id,
-        };
+        let single = Take::alone(first, item);
         let same_run =
             |(event, _): &(&Event<'_>, ItemId)| event.ts == first.ts && event.id.is_none();
         if !sum_runs || first.id.is_some() || !rest.peek().is_some_and(same_run) {
