@@ -6,8 +6,8 @@ use crate::args::wrong_arity;
 use crate::commands::command_name;
 use crate::commands::events::{item_events, write_events, ApplyArgs, WriteTime};
 
-pub fn add(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key, items @ ..] = args.as_slice() else {
+pub fn add(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key, items @ ..] = args else {
         return Err(wrong_arity(&command_name("ADD")));
     };
     if items.is_empty() {

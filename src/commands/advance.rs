@@ -11,8 +11,8 @@ use crate::errors::from_core;
 use crate::keys::{with_tracker_mut, IfMissing};
 use crate::notify::{notify, notify_finalized, Notice};
 
-pub fn advance(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key, timestamp] = args.as_slice() else {
+pub fn advance(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key, timestamp] = args else {
         return Err(wrong_arity(&command_name("ADVANCE")));
     };
     let now = write_now(ctx);

@@ -12,8 +12,8 @@ use crate::commands::events::{
 };
 use crate::errors::from_core;
 
-pub fn apply(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key, now, rest @ ..] = args.as_slice() else {
+pub fn apply(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key, now, rest @ ..] = args else {
         return Err(wrong_arity(&command_name("APPLY")));
     };
     let now = WriteTime {

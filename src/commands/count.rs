@@ -9,8 +9,8 @@ use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::with_tracker;
 
-pub fn count(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key, window, items @ ..] = args.as_slice() else {
+pub fn count(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key, window, items @ ..] = args else {
         return Err(wrong_arity(&command_name("COUNT")));
     };
     if items.is_empty() {

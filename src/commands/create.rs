@@ -14,7 +14,7 @@ use crate::commands::command_name;
 use crate::errors::{err, from_core};
 use crate::keys::create as store_new;
 
-pub fn create(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
+pub fn create(ctx: &Context, args: &[RedisString]) -> RedisResult {
     if args.len() < 2 {
         return Err(wrong_arity(&command_name("CREATE")));
     }

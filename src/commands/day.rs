@@ -10,8 +10,8 @@ use crate::commands::query::ranking_reply;
 use crate::errors::from_core;
 use crate::keys::with_tracker;
 
-pub fn day(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let (key, day, k) = match args.as_slice() {
+pub fn day(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let (key, day, k) = match args {
         [_, key, day] => (key, day, None),
         [_, key, day, k] => (key, day, Some(k)),
         _ => return Err(wrong_arity(&command_name("DAY"))),

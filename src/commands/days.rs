@@ -8,8 +8,8 @@ use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::with_tracker;
 
-pub fn days(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key] = args.as_slice() else {
+pub fn days(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key] = args else {
         return Err(wrong_arity(&command_name("DAYS")));
     };
     with_tracker(ctx, key, |tracker| {

@@ -9,8 +9,8 @@ use crate::commands::command_name;
 use crate::commands::events::{no_id, write_events, ApplyArgs, WriteTime};
 use crate::errors::from_core;
 
-pub fn incrby(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key, pairs @ ..] = args.as_slice() else {
+pub fn incrby(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key, pairs @ ..] = args else {
         return Err(wrong_arity(&command_name("INCRBY")));
     };
     if pairs.is_empty() || pairs.len() % 2 != 0 {

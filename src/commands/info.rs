@@ -16,8 +16,8 @@ fn text(s: &str) -> RedisValue {
     RedisValue::BulkString(s.to_string())
 }
 
-pub fn info(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key] = args.as_slice() else {
+pub fn info(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key] = args else {
         return Err(wrong_arity(&command_name("INFO")));
     };
     with_tracker(ctx, key, |tracker| {

@@ -7,8 +7,8 @@ use crate::args::wrong_arity;
 use crate::commands::command_name;
 use crate::commands::events::{outcome_reply, parse_tuples, write_events, ApplyArgs, WriteTime};
 
-pub fn ingest(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key, tuples @ ..] = args.as_slice() else {
+pub fn ingest(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key, tuples @ ..] = args else {
         return Err(wrong_arity(&command_name("INGEST")));
     };
     if tuples.is_empty() || tuples.len() % 4 != 0 {

@@ -12,8 +12,8 @@ use crate::data_type::TRACKER_TYPE;
 use crate::errors::{from_core, wrong_type};
 use crate::keys::missing;
 
-pub fn loadstate(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
-    let [_, key_name] = args.as_slice() else {
+pub fn loadstate(ctx: &Context, args: &[RedisString]) -> RedisResult {
+    let [_, key_name] = args else {
         return Err(wrong_arity(&command_name("LOADSTATE")));
     };
     let key = ctx.open_key_writable(key_name);

@@ -60,7 +60,7 @@ pub fn prefix_from_args(args: &[RedisString]) -> Result<String, String> {
 type RawCommand =
     extern "C" fn(*mut raw::RedisModuleCtx, *mut *mut raw::RedisModuleString, c_int) -> c_int;
 
-/// Wraps a handler `fn(&Context, Vec<RedisString>) -> RedisResult` into a C entry point
+/// Wraps a handler `fn(&Context, &[RedisString]) -> RedisResult` into a C entry point
 /// that replies with its result and turns a panic into an error reply.
 macro_rules! entry_point {
     ($handler:path) => {{
@@ -70,9 +70,11 @@ macro_rules! entry_point {
             argc: c_int,
         ) -> c_int {
             let context = Context::new(ctx);
-            let args = redis_module::decode_args(ctx, argv, argc);
+            // SAFETY: `argv` and `argc` come from the server for this call, and `args` is
+            // dropped before it returns.
+            let args = unsafe { crate::args::Argv::borrow(ctx, argv, argc) };
             let result = crate::safety::guard(
-                || $handler(&context, args),
+                || $handler(&context, args.as_slice()),
                 || {
                     Err(crate::errors::err(
                         "internal error in redis-wtopk (see the server log); nothing was applied",

@@ -10,7 +10,7 @@ use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::with_tracker;
 
-pub fn query(ctx: &Context, args: Vec<RedisString>) -> RedisResult {
+pub fn query(ctx: &Context, args: &[RedisString]) -> RedisResult {
     if !(3..=5).contains(&args.len()) {
         return Err(wrong_arity(&command_name("QUERY")));
     }
