@@ -196,26 +196,23 @@ pub fn parse_tuples<'a>(
     now: &'a WriteTime,
     apply: &mut ApplyArgs<'a>,
 ) -> Result<Vec<Event<'a>>, RedisError> {
-    tuples
-        .chunks(4)
-        .enumerate()
-        .map(|(i, tuple)| {
-            let [ts, item, count, id] = tuple else {
-                return Err(crate::errors::err("events come as ts item count id tuples"));
-            };
-            let in_tuple =
-                |e: wtopk_core::CoreError| crate::errors::err(format!("event {}: {e}", i + 1));
-            let event = Event {
-                ts: parse_timestamp(ts.as_slice(), now.ms).map_err(in_tuple)?,
-                item: check_item(item.as_slice()).map_err(in_tuple)?,
-                count: parse_increment(count.as_slice()).map_err(in_tuple)?,
-                id: (id.as_slice() != b"-").then_some(id.as_slice()),
-            };
-            let ts = if ts.as_slice() == b"*" { &now.text } else { ts };
-            apply.push(ts, item, count, id);
-            Ok(event)
-        })
-        .collect()
+    let mut events = Vec::with_capacity(tuples.len() / 4);
+    for (i, tuple) in tuples.chunks(4).enumerate() {
+        let [ts, item, count, id] = tuple else {
+            return Err(crate::errors::err("events come as ts item count id tuples"));
+        };
+        let in_tuple =
+            |e: wtopk_core::CoreError| crate::errors::err(format!("event {}: {e}", i + 1));
+        events.push(Event {
+            ts: parse_timestamp(ts.as_slice(), now.ms).map_err(in_tuple)?,
+            item: check_item(item.as_slice()).map_err(in_tuple)?,
+            count: parse_increment(count.as_slice()).map_err(in_tuple)?,
+            id: (id.as_slice() != b"-").then_some(id.as_slice()),
+        });
+        let ts = if ts.as_slice() == b"*" { &now.text } else { ts };
+        apply.push(ts, item, count, id);
+    }
+    Ok(events)
 }
 
 /// ADD's events: one per item at server time `now`, count 1, each added to `apply` (made
@@ -225,16 +222,15 @@ pub fn item_events<'a>(
     now: &WriteTime,
     apply: &mut ApplyArgs<'a>,
 ) -> Result<Vec<Event<'a>>, RedisError> {
-    items
-        .iter()
-        .map(|item| {
-            apply.push_item(item);
-            Ok(Event {
-                ts: now.ms,
-                item: check_item(item.as_slice()).map_err(from_core)?,
-                count: 1,
-                id: None,
-            })
-        })
-        .collect()
+    let mut events = Vec::with_capacity(items.len());
+    for item in items {
+        events.push(Event {
+            ts: now.ms,
+            item: check_item(item.as_slice()).map_err(from_core)?,
+            count: 1,
+            id: None,
+        });
+        apply.push_item(item);
+    }
+    Ok(events)
 }
