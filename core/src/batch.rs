@@ -65,71 +65,79 @@ pub fn takes<'a>(events: &[Event<'a>], interner: &mut Interner, sum_runs: bool) 
         interner.retain(take.item);
         return Takes::One(take);
     }
-    let items: Vec<ItemId> = events
-        .iter()
-        .map(|event| interner.intern(event.item))
-        .collect();
     let mut takes = Vec::with_capacity(events.len());
-    let mut rest = events.iter().zip(items).peekable();
-    let mut run = Vec::new();
-    while let Some((first, item)) = rest.next() {
-        let single = Take::alone(first, item);
-        let same_run =
-            |(event, _): &(&Event<'_>, ItemId)| event.ts == first.ts && event.id.is_none();
+    let mut positions = PositionTable::default();
+    let mut rest = events.iter().enumerate().peekable();
+    while let Some((index, first)) = rest.next() {
+        let single = Take::alone(first, interner.intern(first.item));
+        interner.retain(single.item);
+        let in_run = |event: &Event<'_>| event.ts == first.ts && event.id.is_none();
+        let same_run = |(_, event): &(usize, &Event<'_>)| in_run(event);
         if !sum_runs || first.id.is_some() || !rest.peek().is_some_and(same_run) {
             takes.push(single);
             continue;
         }
-        run.clear();
-        run.push((item, first.count));
-        while let Some((event, item)) = rest.next_if(same_run) {
-            run.push((item, event.count));
+        let later = events.get(index + 1..).unwrap_or_default();
+        positions.clear_for(1 + later.iter().take_while(|event| in_run(event)).count());
+        positions.place(single.item, takes.len());
+        takes.push(single);
+        while let Some((_, event)) = rest.next_if(same_run) {
+            let item = interner.intern(event.item);
+            let held = positions.place(item, takes.len());
+            match held.and_then(|position| takes.get_mut(position)) {
+                Some(sum) => {
+                    sum.count = sum.count.saturating_add(event.count);
+                    sum.events += 1;
+                }
+                None => {
+                    interner.retain(item);
+                    takes.push(Take {
+                        item,
+                        count: event.count,
+                        ..single
+                    });
+                }
+            }
         }
-        takes.extend(
-            sum_by_item(&run)
-                .into_iter()
-                .map(|(item, count, events)| Take {
-                    item,
-                    count,
-                    events,
-                    ..single
-                }),
-        );
-    }
-    for take in &takes {
-        interner.retain(take.item);
     }
     Takes::Many(takes)
 }
 
-/// `(item, count)` pairs summed per item, in the order items first appear, with how many
-/// pairs each sum took: an open-addressing table of positions, twice the pairs' size.
-fn sum_by_item(pairs: &[(ItemId, u64)]) -> Vec<(ItemId, u64, u64)> {
-    let bits = (pairs.len() * 2)
-        .next_power_of_two()
-        .trailing_zeros()
-        .max(4);
-    let mask = (1usize << bits) - 1;
-    let mut positions = vec![u32::MAX; mask + 1];
-    let mut sums: Vec<(ItemId, u64, u64)> = Vec::with_capacity(pairs.len());
-    for &(item, count) in pairs {
+/// Where each item of a run has its take: an open-addressing table of positions, at least
+/// twice the run's size, cleared for each run.
+#[derive(Default)]
+struct PositionTable {
+    slots: Vec<(ItemId, u32)>,
+    bits: u32,
+}
+
+impl PositionTable {
+    const EMPTY: (ItemId, u32) = (0, u32::MAX);
+
+    /// Empties the table and sizes it for up to `items` items.
+    fn clear_for(&mut self, items: usize) {
+        self.bits = (items * 2).next_power_of_two().trailing_zeros().max(4);
+        self.slots.clear();
+        self.slots.resize(1 << self.bits, Self::EMPTY);
+    }
+
+    /// The position held for `item`, or `None` after placing it at `position`.
+    fn place(&mut self, item: ItemId, position: usize) -> Option<usize> {
+        let mask = self.slots.len().wrapping_sub(1);
         let mut slot =
-            (u64::from(item).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
-        while let Some(position) = positions.get_mut(slot) {
-            if *position == u32::MAX {
-                *position = sums.len() as u32;
-                sums.push((item, count, 1));
-                break;
+            (u64::from(item).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.bits)) as usize;
+        while let Some(entry) = self.slots.get_mut(slot) {
+            if entry.1 == u32::MAX {
+                *entry = (item, position as u32);
+                return None;
             }
-            if let Some(sum) = sums.get_mut(*position as usize).filter(|sum| sum.0 == item) {
-                sum.1 = sum.1.saturating_add(count);
-                sum.2 += 1;
-                break;
+            if entry.0 == item {
+                return Some(entry.1 as usize);
             }
             slot = (slot + 1) & mask;
         }
+        None
     }
-    sums
 }
 
 #[cfg(test)]
@@ -188,6 +196,11 @@ mod tests {
                 .map(|t| (t.ts, interner.bytes(t.item).to_vec(), t.count, t.events, t.id.is_some()))
                 .collect();
             prop_assert_eq!(&got, &expected);
+            let distinct = interner.len();
+            for take in takes {
+                interner.release_if_unused(take.item);
+            }
+            prop_assert_eq!(interner.len(), distinct, "every take's item is retained");
             for take in takes {
                 interner.release(take.item);
             }
