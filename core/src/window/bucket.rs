@@ -143,12 +143,18 @@ impl Bucket {
     /// Adds `amount` of `id`: to the entry at `hint` if it is `id`'s, else to the item's
     /// entry in the compaction under way, else as a new entry, whose position becomes the
     /// hint when this is the newest bucket.
+    #[inline(always)]
     pub fn add(&mut self, id: ItemId, amount: u64, hint: &mut u32, is_newest: bool) {
         let position = *hint as usize;
-        if position >= self.moved() && self.entries.get(position).is_some_and(|e| e.id == id) {
-            self.add_at(position, amount);
+        if position >= self.moved() && self.add_at_if(position, amount, |held| held == id) {
             return;
         }
+        self.add_past_hint(id, amount, hint, is_newest);
+    }
+
+    /// [`Bucket::add`] when the hint does not point at the item's entry.
+    #[cold]
+    fn add_past_hint(&mut self, id: ItemId, amount: u64, hint: &mut u32, is_newest: bool) {
         if let Some(compaction) = &mut self.compaction {
             if let Some(&at) = compaction.positions.get(&id) {
                 compaction.merged.add_at(at as usize, amount);
@@ -280,10 +286,28 @@ impl Bucket {
 
     /// Adds `amount` to the entry at `position`.
     fn add_at(&mut self, position: usize, amount: u64) {
-        if let Some(entry) = self.entries.get(position) {
-            let sum = self.amount_at(position, entry).saturating_add(amount);
-            self.set_amount(position, sum);
-        }
+        self.add_at_if(position, amount, |_| true);
+    }
+
+    /// Adds `amount` to the entry at `position` if its item passes `holds`; false if not.
+    #[inline]
+    fn add_at_if(
+        &mut self,
+        position: usize,
+        amount: u64,
+        holds: impl FnOnce(ItemId) -> bool,
+    ) -> bool {
+        let Some(entry) = self
+            .entries
+            .get_mut(position)
+            .filter(|entry| holds(entry.id))
+        else {
+            return false;
+        };
+        let key = position_key(position);
+        let sum = self.large.get(key, entry.amount).saturating_add(amount);
+        self.large.set(key, &mut entry.amount, sum);
+        true
     }
 
     /// Sets the amount of the entry at `position`.

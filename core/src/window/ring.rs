@@ -64,7 +64,20 @@ impl BucketRing {
     /// Adds `amount` of `id` to bucket `index`, growing the ring at either end, with the
     /// item's `hint` (see [`Bucket`]). The window only inserts into buckets within its span,
     /// so the ring stays about W/g long.
+    #[inline]
     pub fn add(&mut self, index: i64, id: ItemId, amount: u64, hint: &mut u32) {
+        let newest = self.first + self.buckets.len() as i64 - 1;
+        if index == newest {
+            if let Some(bucket) = self.buckets.back_mut() {
+                bucket.add(id, amount, hint, true);
+                return;
+            }
+        }
+        self.add_past_newest(index, id, amount, hint);
+    }
+
+    /// [`BucketRing::add`] to a bucket other than the newest, or to a new one.
+    fn add_past_newest(&mut self, index: i64, id: ItemId, amount: u64, hint: &mut u32) {
         if self.buckets.is_empty() {
             self.first = index;
         }
