@@ -153,7 +153,6 @@ impl Bucket {
     }
 
     /// [`Bucket::add`] when the hint does not point at the item's entry.
-    #[cold]
     fn add_past_hint(&mut self, id: ItemId, amount: u64, hint: &mut u32, is_newest: bool) {
         if let Some(compaction) = &mut self.compaction {
             if let Some(&at) = compaction.positions.get(&id) {
