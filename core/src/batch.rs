@@ -67,21 +67,25 @@ pub fn takes<'a>(events: &[Event<'a>], interner: &mut Interner, sum_runs: bool) 
     }
     let mut takes = Vec::with_capacity(events.len());
     let mut positions = PositionTable::default();
-    let mut rest = events.iter().enumerate().peekable();
-    while let Some((index, first)) = rest.next() {
+    let mut next = 0;
+    while let Some((first, later)) = events.get(next..).and_then(<[_]>::split_first) {
         let single = Take::alone(first, interner.intern(first.item));
         interner.retain(single.item);
-        let in_run = |event: &Event<'_>| event.ts == first.ts && event.id.is_none();
-        let same_run = |(_, event): &(usize, &Event<'_>)| in_run(event);
-        if !sum_runs || first.id.is_some() || !rest.peek().is_some_and(same_run) {
-            takes.push(single);
-            continue;
+        let run = if sum_runs && first.id.is_none() {
+            later
+                .iter()
+                .take_while(|event| event.ts == first.ts && event.id.is_none())
+                .count()
+        } else {
+            0
+        };
+        next += 1 + run;
+        if run > 0 {
+            positions.clear_for(1 + run);
+            positions.place(single.item, takes.len());
         }
-        let later = events.get(index + 1..).unwrap_or_default();
-        positions.clear_for(1 + later.iter().take_while(|event| in_run(event)).count());
-        positions.place(single.item, takes.len());
         takes.push(single);
-        while let Some((_, event)) = rest.next_if(same_run) {
+        for event in later.iter().take(run) {
             let item = interner.intern(event.item);
             let held = positions.place(item, takes.len());
             match held.and_then(|position| takes.get_mut(position)) {
