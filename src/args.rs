@@ -5,13 +5,18 @@ use std::mem::ManuallyDrop;
 use std::os::raw::c_int;
 
 use redis_module::{raw, RedisError, RedisString};
+use smallvec::SmallVec;
 
 use crate::errors::err;
 
 /// A command's arguments, borrowed from the server for the length of the call: no reference
 /// is taken or given back per argument (a `TOPK.ADD` of 100 items has 102 of them), and a
-/// handler sees them as a slice, so it cannot move one out and free it.
-pub struct Argv(Vec<ManuallyDrop<RedisString>>);
+/// handler sees them as a slice, so it cannot move one out and free it. Up to
+/// [`INLINE_ARGS`] of them are held without allocating.
+pub struct Argv(SmallVec<[ManuallyDrop<RedisString>; INLINE_ARGS]>);
+
+/// The arguments an [`Argv`] holds in place: a single-item write has 3 to 6.
+pub const INLINE_ARGS: usize = 8;
 
 impl Argv {
     /// Borrows the `argc` strings at `argv`.
@@ -26,7 +31,7 @@ impl Argv {
     ) -> Self {
         let count = usize::try_from(argc).unwrap_or(0);
         if argv.is_null() || count == 0 {
-            return Argv(Vec::new());
+            return Argv(SmallVec::new());
         }
         // SAFETY: the server passes `argc` valid string pointers at `argv`, alive until the
         // command returns (the caller's contract).

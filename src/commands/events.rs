@@ -11,14 +11,19 @@ use std::mem::ManuallyDrop;
 use std::sync::OnceLock;
 
 use redis_module::{raw, Context, RedisError, RedisString};
+use smallvec::SmallVec;
 use wtopk_core::parse::{check_item, parse_increment, parse_timestamp};
 use wtopk_core::{Event, IngestOutcome};
 
+use crate::args::INLINE_ARGS;
 use crate::clock::write_now;
 use crate::commands::command_name;
 use crate::errors::from_core;
 use crate::keys::{with_tracker_mut, IfMissing};
 use crate::notify::{notify, notify_finalized, Notice};
+
+/// A write's events, the first few held in place: a one-item write allocates none.
+pub type Events<'a> = SmallVec<[Event<'a>; 4]>;
 
 /// The server time of one write, and its decimal text for `APPLY`.
 pub struct WriteTime {
@@ -88,13 +93,13 @@ pub fn no_id() -> &'static RedisString {
 /// reads them the same way, so replicating allocates nothing per event; they are kept as
 /// the server's pointers, ready for `RedisModule_Replicate`, and borrowed for `'a`.
 pub struct ApplyArgs<'a> {
-    args: Vec<*mut raw::RedisModuleString>,
+    args: SmallVec<[*mut raw::RedisModuleString; INLINE_ARGS]>,
     strings: PhantomData<&'a RedisString>,
 }
 
 impl<'a> ApplyArgs<'a> {
     pub fn new(key: &'a RedisString, now: &'a WriteTime, events: usize) -> Self {
-        let mut args = Vec::with_capacity(2 + 4 * events);
+        let mut args = SmallVec::with_capacity(2 + 4 * events);
         args.extend([key.inner, now.text.inner]);
         ApplyArgs {
             args,
@@ -104,7 +109,7 @@ impl<'a> ApplyArgs<'a> {
 
     /// The arguments of an `APPLY key now ITEMS ...`, for `items` items.
     pub fn items(key: &'a RedisString, now: &'a WriteTime, items: usize) -> Self {
-        let mut args = Vec::with_capacity(3 + items);
+        let mut args = SmallVec::with_capacity(3 + items);
         args.extend([key.inner, now.text.inner, ITEMS.with(|items| items.inner)]);
         ApplyArgs {
             args,
@@ -123,9 +128,9 @@ impl<'a> ApplyArgs<'a> {
             .extend([ts.inner, item.inner, count.inner, id.inner]);
     }
 
-    /// Adds an item of an `APPLY ... ITEMS` (see [`ApplyArgs::items`]).
-    pub fn push_item(&mut self, item: &'a RedisString) {
-        self.args.push(item.inner);
+    /// Adds the items of an `APPLY ... ITEMS` (see [`ApplyArgs::items`]).
+    pub fn push_items(&mut self, items: &'a [RedisString]) {
+        self.args.extend(items.iter().map(|item| item.inner));
     }
 
     /// Replicates `<prefix>.APPLY` with these arguments.
@@ -195,8 +200,8 @@ pub fn parse_tuples<'a>(
     tuples: &'a [RedisString],
     now: &'a WriteTime,
     apply: &mut ApplyArgs<'a>,
-) -> Result<Vec<Event<'a>>, RedisError> {
-    let mut events = Vec::with_capacity(tuples.len() / 4);
+) -> Result<Events<'a>, RedisError> {
+    let mut events = Events::with_capacity(tuples.len() / 4);
     for (i, tuple) in tuples.chunks(4).enumerate() {
         let [ts, item, count, id] = tuple else {
             return Err(crate::errors::err("events come as ts item count id tuples"));
@@ -215,22 +220,25 @@ pub fn parse_tuples<'a>(
     Ok(events)
 }
 
-/// ADD's events: one per item at server time `now`, count 1, each added to `apply` (made
-/// with [`ApplyArgs::items`]). A bad item rejects the whole batch.
+/// ADD's events: one per item at server time `now`, count 1, added to `apply` (made with
+/// [`ApplyArgs::items`]). A bad item rejects the whole batch.
 pub fn item_events<'a>(
     items: &'a [RedisString],
     now: &WriteTime,
     apply: &mut ApplyArgs<'a>,
-) -> Result<Vec<Event<'a>>, RedisError> {
-    let mut events = Vec::with_capacity(items.len());
-    for item in items {
-        events.push(Event {
+) -> Result<Events<'a>, RedisError> {
+    let events: Events<'a> = items
+        .iter()
+        .map(|item| Event {
             ts: now.ms,
-            item: check_item(item.as_slice()).map_err(from_core)?,
+            item: item.as_slice(),
             count: 1,
             id: None,
-        });
-        apply.push_item(item);
+        })
+        .collect();
+    if let Some(bad) = events.iter().find_map(|event| check_item(event.item).err()) {
+        return Err(from_core(bad));
     }
+    apply.push_items(items);
     Ok(events)
 }

@@ -6,7 +6,7 @@ use wtopk_core::Event;
 
 use crate::args::wrong_arity;
 use crate::commands::command_name;
-use crate::commands::events::{no_id, write_events, ApplyArgs, WriteTime};
+use crate::commands::events::{no_id, write_events, ApplyArgs, Events, WriteTime};
 use crate::errors::from_core;
 
 pub fn incrby(ctx: &Context, args: &[RedisString]) -> RedisResult {
@@ -33,7 +33,7 @@ pub fn incrby(ctx: &Context, args: &[RedisString]) -> RedisResult {
                 id: None,
             })
         })
-        .collect::<Result<Vec<_>, RedisError>>()?;
+        .collect::<Result<Events<'_>, RedisError>>()?;
     let outcome = write_events(ctx, key, &events, now.ms, &apply)?;
     Ok(RedisValue::Integer(outcome.accepted as i64))
 }
