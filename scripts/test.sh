@@ -17,8 +17,9 @@ step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 step "cargo build --release -p redis-wtopk"
 cargo build --release -p redis-wtopk
-step "cargo test --workspace --release --no-fail-fast"
-cargo test --workspace --release --no-fail-fast
+step "cargo test --workspace --profile release-tests --no-fail-fast (module: target/release)"
+WTOPK_MODULE="$PWD/target/release/libredis_wtopk.so" \
+    cargo test --workspace --profile release-tests --no-fail-fast
 step "fuzz crate: fmt, clippy, then each target for 20 s (scripts/fuzz.sh)"
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
