@@ -89,9 +89,10 @@ pub fn no_id() -> &'static RedisString {
 }
 
 /// The arguments of the `APPLY` a write is replicated as: the key, the server time, then one
-/// `ts item count id` tuple per event, or `ITEMS` and one item per event. They are the client's own strings wherever a replica
-/// reads them the same way, so replicating allocates nothing per event; they are kept as
-/// the server's pointers, ready for `RedisModule_Replicate`, and borrowed for `'a`.
+/// `ts item count id` tuple per event, or `ITEMS` and one item per event. They are the
+/// client's own strings wherever a replica reads them the same way, so replicating
+/// allocates nothing per event; they are kept as the server's pointers, ready for
+/// `RedisModule_Replicate`, and borrowed for `'a`. A one-item write's fit in place.
 pub struct ApplyArgs<'a> {
     args: SmallVec<[*mut raw::RedisModuleString; INLINE_ARGS]>,
     strings: PhantomData<&'a RedisString>,
