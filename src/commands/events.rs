@@ -141,18 +141,21 @@ impl<'a> ApplyArgs<'a> {
         let Some(replicate) = (unsafe { raw::RedisModule_Replicate }) else {
             return;
         };
+        let name = apply_command().as_ptr();
+        // A one-event write's arguments go one by one (`s` each): the server then sizes its
+        // copy of them once, where `v` makes it grow the copy a second time.
         // SAFETY: `ctx` is the running command's context; the name is NUL-terminated and
-        // lives as long as the module; format `v` takes an array of strings and its length,
-        // and every string is borrowed for `'a`, so all are alive. The server takes its own
-        // references to the strings it keeps.
+        // lives as long as the module; each `s` takes one string and `v` an array of strings
+        // and its length, and every string is borrowed for `'a`, so all are alive. The
+        // server takes its own references to the strings it keeps.
         unsafe {
-            replicate(
-                ctx.ctx,
-                apply_command().as_ptr(),
-                raw::FMT,
-                self.args.as_ptr(),
-                self.args.len(),
-            );
+            match *self.args.as_slice() {
+                [a, b, c, d] => replicate(ctx.ctx, name, c"ssss".as_ptr(), a, b, c, d),
+                [a, b, c, d, e, f] => {
+                    replicate(ctx.ctx, name, c"ssssss".as_ptr(), a, b, c, d, e, f)
+                }
+                _ => replicate(ctx.ctx, name, raw::FMT, self.args.as_ptr(), self.args.len()),
+            };
         }
     }
 }
